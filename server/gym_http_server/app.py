@@ -1,0 +1,58 @@
+"""The WSGI application: its parts, its routes, its error handling."""
+
+from __future__ import annotations
+
+import falcon
+import orjson
+
+from . import errors
+from .config import Parts, ServerConfig
+from .instances import InstanceTable
+from .resources import envs, recording, service, spaces
+
+
+def routes(parts: Parts) -> list[tuple[str, object]]:
+    """Every path of spec/openapi.yaml, in its order (trailing slashes are optional)."""
+    r = "/v1/envs/{instance_id}"
+    return [
+        ("/v1/envs", envs.EnvCollection(parts)),
+        (r, envs.Env(parts)),
+        (f"{r}/reset", envs.Reset(parts)),
+        (f"{r}/step", envs.Step(parts)),
+        (f"{r}/render", envs.Render(parts)),
+        (f"{r}/close", envs.Close(parts)),
+        (f"{r}/action_space", spaces.SpaceInfo(parts, "action_space")),
+        (f"{r}/action_space/sample", spaces.ActionSample(parts)),
+        (f"{r}/action_space/contains", spaces.ActionContains(parts)),
+        (f"{r}/action_space/contains/{{x}}", spaces.ActionContains(parts)),
+        (f"{r}/observation_space", spaces.SpaceInfo(parts, "observation_space")),
+        (f"{r}/observation_space/contains", spaces.ObservationContains(parts)),
+        (f"{r}/monitor/start", recording.MonitorStart(parts)),
+        (f"{r}/monitor/close", recording.MonitorClose(parts)),
+        ("/v1/upload", recording.Upload(parts)),
+        ("/v1/registry", service.Registry(parts)),
+        ("/v1/shutdown", service.Shutdown(parts)),
+        ("/openapi.yaml", service.Spec()),
+        ("/healthz", service.Health(parts)),
+    ]
+
+
+def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = None,
+               **options) -> falcon.App:
+    """The Falcon WSGI app, for waitress or any WSGI server.
+
+    ``options`` are ServerConfig fields (``max_envs=8``); tests may pass
+    their own ``parts`` instead.
+    """
+    if parts is None:
+        config = config or ServerConfig(**options)
+        parts = Parts(config=config, table=InstanceTable(config.max_envs))
+    app = falcon.App()
+    app.req_options.strip_url_path_trailing_slash = True
+    json_handler = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
+    errors.install(app)
+    for path, resource in routes(parts):
+        app.add_route(path, resource)
+    return app

@@ -1,0 +1,82 @@
+"""Request bodies: JSON whatever Content-Type a legacy client sent, size-capped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MissingParameter, echo
+
+_MISSING = object()
+
+
+def read_json(req, max_bytes: int) -> Any:
+    """The parsed body, or None when the body is absent or empty."""
+    length = req.content_length
+    if length is not None and length > max_bytes:
+        raise BodyTooLarge(f"Request body of {length} bytes exceeds the limit of {max_bytes}")
+    raw = req.bounded_stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise BodyTooLarge(f"Request body exceeds the limit of {max_bytes} bytes")
+    if not raw.strip():
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise MalformedJson(f"Request body is not valid JSON: {error}") from None
+
+
+def read_object(req, max_bytes: int) -> dict:
+    """The body as a JSON object; absent, empty and null bodies read as {}."""
+    body = read_json(req, max_bytes)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise InvalidParameter(f"Request body must be a JSON object, not {json_type(body)}")
+    return body
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def required(body: dict, name: str) -> Any:
+    value = body.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        raise MissingParameter(name)
+    return value
+
+
+def typed(body: dict, name: str, kind: str, default: Any = None, *, required_: bool = False) -> Any:
+    """A parameter of one JSON type; null and absent mean the default."""
+    value = required(body, name) if required_ else body.get(name)
+    if value is None:
+        return default
+    if json_type(value) != kind or (kind == "number" and isinstance(value, bool)):
+        raise InvalidParameter(f"Parameter '{name}' must be a {kind}, not {json_type(value)}")
+    return value
+
+
+def seed_param(body: dict) -> int | None:
+    seed = body.get("seed")
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+        raise InvalidParameter("Parameter 'seed' must be an integer from 0 to 2**64-1")
+    return seed
+
+
+def echo_json(value: Any) -> str:
+    """Client data quoted in a message, briefly."""
+    return echo(orjson.dumps(value).decode())

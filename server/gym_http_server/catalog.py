@@ -1,0 +1,131 @@
+"""Which environments a client may create, and creating them.
+
+Clients only ever name ids that are already registered with Gymnasium: an id
+of the form ``module:Entry`` would make the server import code on a client's
+say-so, so it is refused before Gymnasium sees it. Extra environments come in
+through the operator's ``--import MODULE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import gymnasium as gym
+from gymnasium import error as gym_error
+from gymnasium.envs.registration import EnvSpec, load_env_creator
+
+from . import errors
+from .errors import echo
+
+log = logging.getLogger(__name__)
+
+# A server has no display: 'human' would open a window on the server machine.
+REFUSED_RENDER_MODES = {"human"}
+
+
+def find_spec(env_id: Any) -> EnvSpec:
+    """The registered spec for ``env_id``, or an error naming what is wrong."""
+    if not isinstance(env_id, str):
+        raise errors.InvalidParameter("Parameter 'env_id' must be a string")
+    if ":" in env_id:
+        raise errors.EnvIdRefused(
+            f"Environment ID '{echo(env_id)}' names a module to import; this server only "
+            "creates registered environments (see GET /v1/registry/)"
+        )
+    try:
+        return gym.spec(env_id)
+    except gym_error.DeprecatedEnv as error:
+        raise errors.DeprecatedEnvId(f"Environment ID '{echo(env_id)}' is deprecated: {error}")
+    except gym_error.UnregisteredEnv as error:
+        raise errors.UnknownEnvId(f"Environment ID '{echo(env_id)}' is not registered: {error}")
+    except gym_error.Error:
+        raise errors.MalformedEnvId(
+            env_id, " (IDs have the form [namespace/](env-name)-v(version))"
+        )
+
+
+def render_modes(spec: EnvSpec) -> list[str]:
+    creator = spec.entry_point
+    if isinstance(creator, str):
+        creator = load_env_creator(creator)
+    return list(getattr(creator, "metadata", {}).get("render_modes", []))
+
+
+def check_render_mode(spec: EnvSpec, render_mode: Any) -> None:
+    if render_mode is None:
+        return
+    if not isinstance(render_mode, str):
+        raise errors.InvalidParameter("Parameter 'render_mode' must be a string")
+    if render_mode in REFUSED_RENDER_MODES:
+        raise errors.InvalidRenderMode(
+            f"render_mode '{render_mode}' needs a display, which a server does not have; "
+            "use 'rgb_array' or 'ansi' and render on the client"
+        )
+    declared = render_modes(spec)
+    if render_mode not in declared:
+        allowed = [mode for mode in declared if mode not in REFUSED_RENDER_MODES]
+        raise errors.InvalidRenderMode(
+            f"render_mode '{echo(render_mode)}' is not one of {spec.id}'s render modes {allowed}"
+        )
+
+
+def make(env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
+    """A new environment, checked the same way whichever field a setting came in."""
+    spec = find_spec(env_id)
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, dict):
+        raise errors.InvalidParameter("Parameter 'kwargs' must be an object")
+    kwargs = dict(kwargs)
+    if "render_mode" in kwargs:
+        in_kwargs = kwargs.pop("render_mode")
+        if render_mode is not None and in_kwargs != render_mode:
+            raise errors.InvalidParameter("'render_mode' and 'kwargs.render_mode' disagree")
+        render_mode = in_kwargs
+    try:
+        check_render_mode(spec, render_mode)
+    except (ImportError, gym_error.Error) as error:
+        raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+    try:
+        return gym.make(spec.id, render_mode=render_mode, **kwargs)
+    except (ImportError, gym_error.DependencyNotInstalled) as error:
+        raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+    except Exception as error:  # constructor code run on client-chosen kwargs
+        raise errors.EnvCreationFailed(
+            f"Environment '{spec.id}' could not be created with these kwargs: "
+            f"{type(error).__name__}: {echo(error)}"
+        )
+
+
+class Registry:
+    """The ids this server can create, computed once: loading every entry point is slow."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[dict] | None = None
+
+    def entries(self) -> list[dict]:
+        with self._lock:
+            if self._entries is None:
+                self._entries = [_entry(spec) for spec in gym.registry.values() if _loads(spec)]
+            return self._entries
+
+
+def _loads(spec: EnvSpec) -> bool:
+    try:
+        if isinstance(spec.entry_point, str):
+            load_env_creator(spec.entry_point)
+        return True
+    except Exception:  # a missing optional dependency of any kind
+        return False
+
+
+def _entry(spec: EnvSpec) -> dict:
+    return {
+        "env_id": spec.id,
+        "max_episode_steps": spec.max_episode_steps,
+        "reward_threshold": spec.reward_threshold,
+        "nondeterministic": spec.nondeterministic,
+    }

@@ -1,0 +1,47 @@
+"""``gym-http-server``: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from . import __version__
+from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS
+from .server import start_server
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gym-http-server",
+        description="Serve Gymnasium environments over HTTP (the gym-http-api v1 protocol).",
+    )
+    p.add_argument("-l", "--listen", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("-p", "--port", type=int, default=5000, help="port (default: %(default)s; 0 picks one)")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default: %(default)s)")
+    p.add_argument("--max-envs", type=int, default=DEFAULT_MAX_ENVS,
+                   help="most environments alive at once (default: %(default)s)")
+    p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
+                   help="largest request body accepted (default: %(default)s)")
+    p.add_argument("--data-dir", default=None, help="where recordings are written")
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                   help="import MODULE at start to register extra environments (repeatable)")
+    p.add_argument("--allow-shutdown", action="store_true",
+                   help="let POST /v1/shutdown/ stop the server")
+    p.add_argument("--log-level", default="info",
+                   choices=["debug", "info", "warning", "error", "critical"])
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        start_server(
+            args.listen, args.port, threads=args.threads, imports=args.imports,
+            max_envs=args.max_envs, max_body_bytes=args.max_body_bytes,
+            allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
+        )
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,33 @@
+"""Server settings and the parts an app is built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .catalog import Registry
+from .instances import InstanceTable
+
+DEFAULT_MAX_ENVS = 1024
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """What an operator can set; every field has a CLI flag of the same name."""
+
+    max_envs: int = DEFAULT_MAX_ENVS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    allow_shutdown: bool = False
+    data_dir: str | None = None
+
+
+@dataclass
+class Parts:
+    """What resources work with; tests build apps from their own parts."""
+
+    config: ServerConfig
+    table: InstanceTable
+    registry: Registry = field(default_factory=Registry)
+    # Called after POST /v1/shutdown/ is accepted; start_server stops waitress.
+    request_shutdown: Callable[[], None] = lambda: None

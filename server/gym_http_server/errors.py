@@ -1,0 +1,174 @@
+"""Every error the API can answer with: one class per meaning, one JSON shape.
+
+Each error carries the HTTP status and a stable snake_case ``code`` for
+programs; ``message`` is for people. Where the original gym-http-api answered
+400, the message keeps its wording, because its clients check it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import falcon
+import orjson
+
+log = logging.getLogger(__name__)
+
+_ECHO_LIMIT = 80
+
+
+def echo(value: object) -> str:
+    """Quote client input in a message without reflecting megabytes of it."""
+    text = str(value)
+    return text if len(text) <= _ECHO_LIMIT else text[:_ECHO_LIMIT] + "..."
+
+
+class ApiError(Exception):
+    status = falcon.HTTP_400
+    code = "bad_request"
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+
+class UnknownInstance(ApiError):
+    code = "unknown_instance"
+
+    def __init__(self, instance_id: str):
+        super().__init__(f"Instance_id {echo(instance_id)} unknown")
+
+
+class MissingParameter(ApiError):
+    code = "missing_parameter"
+
+    def __init__(self, name: str):
+        super().__init__(f"A required request parameter '{name}' was not provided")
+
+
+class InvalidParameter(ApiError):
+    code = "invalid_parameter"
+
+
+class MalformedJson(ApiError):
+    code = "malformed_json"
+
+
+class MalformedEnvId(ApiError):
+    code = "malformed_env_id"
+
+    def __init__(self, env_id: object, detail: str = ""):
+        super().__init__(
+            f"Attempted to look up malformed environment ID '{echo(env_id)}'{detail}"
+        )
+
+
+class UnknownEnvId(ApiError):
+    code = "unknown_env_id"
+
+
+class DeprecatedEnvId(ApiError):
+    code = "deprecated_env_id"
+
+
+class EnvIdRefused(ApiError):
+    code = "env_id_refused"
+
+
+class EnvUnavailable(ApiError):
+    code = "env_unavailable"
+
+
+class EnvCreationFailed(ApiError):
+    code = "env_creation_failed"
+
+
+class InvalidRenderMode(ApiError):
+    code = "invalid_render_mode"
+
+
+class InvalidAction(ApiError):
+    code = "invalid_action"
+
+
+class InvalidObservation(ApiError):
+    code = "invalid_observation"
+
+
+class InvalidResetOptions(ApiError):
+    code = "invalid_reset_options"
+
+
+class ResetNeeded(ApiError):
+    code = "reset_needed"
+
+
+class UnsupportedSpace(ApiError):
+    code = "unsupported_space"
+
+
+class TooManyEnvs(ApiError):
+    status = falcon.HTTP_429
+    code = "too_many_envs"
+
+
+class BodyTooLarge(ApiError):
+    status = falcon.HTTP_413
+    code = "body_too_large"
+
+
+class ShutdownDisabled(ApiError):
+    status = falcon.HTTP_403
+    code = "shutdown_disabled"
+
+
+class NotImplementedYet(ApiError):
+    status = falcon.HTTP_501
+    code = "not_implemented"
+
+
+# Codes for falcon's own errors (routing, methods, headers), by status.
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    411: "length_required",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _write(resp: falcon.Response, status, message: str, code: str) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = orjson.dumps({"message": message, "code": code})
+
+
+def handle_api_error(req, resp, error: ApiError, params) -> None:
+    for name, value in error.headers.items():
+        resp.set_header(name, value)
+    _write(resp, error.status, error.message, error.code)
+
+
+def serialize_http_error(req, resp, error: falcon.HTTPError) -> None:
+    """Falcon's own errors (404 route, 405 method, ...) in the API's shape."""
+    status = error.status_code
+    code = _HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+    message = error.title or "error"
+    if error.description:
+        message = f"{message}: {error.description}"
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = orjson.dumps({"message": message, "code": code})
+
+
+def handle_unexpected(req, resp, error: Exception, params) -> None:
+    """Last resort: a bug answers JSON and is logged, the server keeps serving."""
+    log.exception("unhandled error on %s %s", req.method, req.path)
+    _write(resp, falcon.HTTP_500, "Internal server error", "internal_error")
+
+
+def install(app: falcon.App) -> None:
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(ApiError, handle_api_error)
+    app.set_error_serializer(serialize_http_error)

@@ -1,0 +1,138 @@
+"""Live environments and who may touch them when.
+
+The table owns all concurrency: a short lock guards the table itself, and each
+environment has its own lock, so different environments step in parallel while
+calls on one environment run one at a time. Resources never touch locks.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import gymnasium as gym
+
+from . import errors
+
+
+@dataclass
+class Instance:
+    """One environment and the counters clients can inspect."""
+
+    instance_id: str
+    env_id: str
+    env: gym.Env
+    seed: int | None = None
+    kwargs: dict = field(default_factory=dict)
+    episodes: int = 0
+    total_steps: int = 0
+    episode_steps: int = 0
+    closed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _pending_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.seed is not None:
+            # Gymnasium seeds at reset; the creation seed applies to the first
+            # reset that names none, and to the spaces' own samplers now.
+            self._pending_seed = self.seed
+            self.env.action_space.seed(self.seed)
+            self.env.observation_space.seed(self.seed)
+
+    def reset(self, seed: int | None, options: dict | None) -> tuple[Any, dict]:
+        if seed is None:
+            seed, self._pending_seed = self._pending_seed, None
+        try:
+            observation, info = self.env.reset(seed=seed, options=options)
+        except (TypeError, ValueError, KeyError, AttributeError, AssertionError) as error:
+            if not options:
+                raise
+            raise errors.InvalidResetOptions(
+                f"reset options were refused by {self.env_id}: {type(error).__name__}: "
+                f"{errors.echo(error)}"
+            )
+        self.episodes += 1
+        self.episode_steps = 0
+        return observation, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        if self.episodes == 0:
+            raise errors.ResetNeeded(
+                f"Instance_id {self.instance_id} must be reset before its first step"
+            )
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        self.total_steps += 1
+        self.episode_steps += 1
+        return observation, reward, bool(terminated), bool(truncated), info
+
+    def render(self) -> Any:
+        return self.env.render() if self.env.render_mode is not None else None
+
+
+class InstanceTable:
+    """All live instances by id, bounded by ``max_envs``."""
+
+    def __init__(self, max_envs: int) -> None:
+        self.max_envs = max_envs
+        self._lock = threading.Lock()
+        self._instances: dict[str, Instance] = {}
+
+    def add(self, env_id: str, env: gym.Env, **details: Any) -> Instance:
+        with self._lock:
+            if len(self._instances) >= self.max_envs:
+                env.close()
+                raise errors.TooManyEnvs(
+                    f"This server already runs its limit of {self.max_envs} environments; "
+                    "close one first"
+                )
+            instance_id = self._new_id()
+            instance = Instance(instance_id, env_id, env, **details)
+            self._instances[instance_id] = instance
+            return instance
+
+    def _new_id(self) -> str:
+        while True:
+            instance_id = secrets.token_hex(4)
+            if instance_id not in self._instances:
+                return instance_id
+
+    @contextmanager
+    def use(self, instance_id: str) -> Iterator[Instance]:
+        """The instance, held exclusively for the duration of the block."""
+        with self._lock:
+            instance = self._instances.get(instance_id)
+        if instance is None:
+            raise errors.UnknownInstance(instance_id)
+        with instance.lock:
+            if instance.closed:
+                raise errors.UnknownInstance(instance_id)
+            yield instance
+
+    def close(self, instance_id: str) -> None:
+        with self._lock:
+            instance = self._instances.pop(instance_id, None)
+        if instance is None:
+            raise errors.UnknownInstance(instance_id)
+        with instance.lock:
+            instance.closed = True
+            instance.env.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            ids = list(self._instances)
+        for instance_id in ids:
+            try:
+                self.close(instance_id)
+            except errors.UnknownInstance:
+                pass
+
+    def env_ids(self) -> dict[str, str]:
+        with self._lock:
+            return {iid: instance.env_id for iid, instance in self._instances.items()}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._instances)

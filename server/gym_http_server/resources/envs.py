@@ -1,0 +1,138 @@
+"""Environments: create, list, describe, reset, step, render, close."""
+
+from __future__ import annotations
+
+import falcon
+
+from .. import body as params
+from .. import catalog, spaces
+from ..config import Parts
+from ..errors import InvalidAction, InvalidParameter, MissingParameter
+from ..instances import Instance
+from ..values import to_jsonable
+
+
+class EnvCollection:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_get(self, req, resp):
+        resp.media = {"all_envs": self.parts.table.env_ids()}
+
+    def on_post(self, req, resp):
+        body = params.read_object(req, self.parts.config.max_body_bytes)
+        env_id = params.required(body, "env_id")
+        seed = params.seed_param(body)
+        env = catalog.make(env_id, body.get("render_mode"), body.get("kwargs"))
+        instance = self.parts.table.add(env_id, env, seed=seed, kwargs=body.get("kwargs") or {})
+        resp.media = {"instance_id": instance.instance_id}
+
+
+def describe_instance(instance: Instance) -> dict:
+    env, spec = instance.env, instance.env.spec
+    return {
+        "instance_id": instance.instance_id,
+        "env_id": instance.env_id,
+        "render_mode": env.render_mode,
+        "render_modes": list(env.metadata.get("render_modes", [])),
+        "max_episode_steps": spec.max_episode_steps if spec else None,
+        "reward_threshold": spec.reward_threshold if spec else None,
+        "nondeterministic": bool(spec.nondeterministic) if spec else False,
+        "seed": instance.seed,
+        "kwargs": to_jsonable(instance.kwargs),
+        "episodes": instance.episodes,
+        "total_steps": instance.total_steps,
+        "episode_steps": instance.episode_steps,
+        "action_space": spaces.describe(env.action_space),
+        "observation_space": spaces.describe(env.observation_space),
+    }
+
+
+class Env:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_get(self, req, resp, instance_id):
+        with self.parts.table.use(instance_id) as instance:
+            resp.media = describe_instance(instance)
+
+    def on_delete(self, req, resp, instance_id):
+        self.parts.table.close(instance_id)
+        resp.status = falcon.HTTP_204
+
+
+class Close:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_post(self, req, resp, instance_id):
+        self.parts.table.close(instance_id)
+        resp.status = falcon.HTTP_204
+
+
+class Reset:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_post(self, req, resp, instance_id):
+        body = params.read_object(req, self.parts.config.max_body_bytes)
+        seed = params.seed_param(body)
+        options = params.typed(body, "options", "object")
+        with self.parts.table.use(instance_id) as instance:
+            observation, info = instance.reset(seed, options)
+            resp.media = {
+                "observation": spaces.encode(instance.env.observation_space, observation),
+                "info": to_jsonable(info),
+            }
+
+
+class Step:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_post(self, req, resp, instance_id):
+        body = params.read_object(req, self.parts.config.max_body_bytes)
+        if body.get("action") is None:
+            raise MissingParameter("action")
+        render = params.typed(body, "render", "boolean", False)
+        with self.parts.table.use(instance_id) as instance:
+            action = decode_action(instance, body["action"])
+            observation, reward, terminated, truncated, info = instance.step(action)
+            result = {
+                "observation": spaces.encode(instance.env.observation_space, observation),
+                "reward": to_jsonable(reward),
+                "terminated": terminated,
+                "truncated": truncated,
+                "done": terminated or truncated,
+                "info": to_jsonable(info),
+            }
+            if render and instance.env.render_mode is not None:
+                result["render"] = to_jsonable(instance.render())
+            resp.media = result
+
+
+def decode_action(instance: Instance, data) -> object:
+    space = instance.env.action_space
+    try:
+        action = spaces.decode(space, data)
+    except ValueError as error:
+        raise InvalidAction(f"Action is not an element of the action space {space}: {error}")
+    if not space.contains(action):
+        raise InvalidAction(f"Action {params.echo_json(data)} is outside the action space {space}")
+    return action
+
+
+class Render:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_get(self, req, resp, instance_id):
+        with self.parts.table.use(instance_id) as instance:
+            if instance.env.render_mode is None:
+                raise InvalidParameter(
+                    f"Instance_id {instance_id} was created without a render_mode"
+                )
+            resp.media = {
+                "render_mode": instance.env.render_mode,
+                "frame": to_jsonable(instance.render()),
+            }

@@ -1,0 +1,75 @@
+"""Action and observation spaces: describe, sample, membership."""
+
+from __future__ import annotations
+
+import orjson
+
+from .. import body as params
+from .. import spaces
+from ..config import Parts
+
+
+class SpaceInfo:
+    """``GET .../action_space/`` and ``.../observation_space/``."""
+
+    def __init__(self, parts: Parts, attribute: str):
+        self.parts = parts
+        self.attribute = attribute
+
+    def on_get(self, req, resp, instance_id):
+        with self.parts.table.use(instance_id) as instance:
+            resp.media = {"info": spaces.describe(getattr(instance.env, self.attribute))}
+
+
+class ActionSample:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_get(self, req, resp, instance_id):
+        with self.parts.table.use(instance_id) as instance:
+            space = instance.env.action_space
+            resp.media = {"action": spaces.encode(space, space.sample())}
+
+
+def _path_value(text: str):
+    """A path segment as JSON when it parses (``1``, ``[0.5]``), else as a string."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+class ActionContains:
+    """``GET .../action_space/contains/{x}`` (the original) and ``POST .../contains``."""
+
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_get(self, req, resp, instance_id, x):
+        with self.parts.table.use(instance_id) as instance:
+            resp.media = {"member": spaces.contains(instance.env.action_space, _path_value(x))}
+
+    def on_post(self, req, resp, instance_id):
+        body = params.read_object(req, self.parts.config.max_body_bytes)
+        action = params.required(body, "action")
+        with self.parts.table.use(instance_id) as instance:
+            resp.media = {"member": spaces.contains(instance.env.action_space, action)}
+
+
+class ObservationContains:
+    """``{"observation": value}`` is a membership test; any other object keeps the
+    original meaning: do these properties match the space's description?"""
+
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_post(self, req, resp, instance_id):
+        body = params.read_object(req, self.parts.config.max_body_bytes)
+        with self.parts.table.use(instance_id) as instance:
+            space = instance.env.observation_space
+            if "observation" in body:
+                member = spaces.contains(space, body["observation"])
+            else:
+                info = spaces.describe(space)
+                member = all(key in info and info[key] == value for key, value in body.items())
+            resp.media = {"member": member}

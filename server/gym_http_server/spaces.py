@@ -1,0 +1,253 @@
+"""Gymnasium spaces on the wire: describe, encode, decode, one registration per kind.
+
+Modelled on ``gymnasium.spaces.utils``: each operation is a
+``functools.singledispatch`` function, so a new space kind is one
+registration per operation in this module and nothing anywhere else.
+
+- ``describe(space)``: the ``info`` object of ``GET .../action_space/``. The
+  original gym-http-api fields stay unchanged (Discrete ``n``; Box ``shape`` and
+  flattened ``low``/``high`` with +-1e100 for infinities); the rest is additive.
+- ``encode(space, value)``: an element of the space as JSON data.
+- ``decode(space, data)``: JSON data as an element of the space; raises
+  ``ValueError`` when the data cannot be one (wrong type, shape, keys).
+- ``contains(space, data)``: decode, then Gymnasium's own membership test.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from .values import array_to_json, float_from_json, to_jsonable
+
+LEGACY_INFINITY = 1e100
+
+
+@singledispatch
+def describe(space: spaces.Space) -> dict:
+    return {"name": type(space).__name__, "shape": _shape(space), "supported": False}
+
+
+@singledispatch
+def encode(space: spaces.Space, value: Any) -> Any:
+    return to_jsonable(value)
+
+
+@singledispatch
+def decode(space: spaces.Space, data: Any) -> Any:
+    raise ValueError(f"{type(space).__name__} spaces cannot be sent over the wire")
+
+
+def contains(space: spaces.Space, data: Any) -> bool:
+    try:
+        value = decode(space, data)
+    except ValueError:
+        return False
+    return bool(space.contains(value))
+
+
+def is_supported(space: spaces.Space) -> bool:
+    return decode.dispatch(type(space)) is not decode.dispatch(object)
+
+
+def _shape(space: spaces.Space) -> list[int] | None:
+    return None if space.shape is None else list(space.shape)
+
+
+def _integer(value: Any) -> int:
+    """A JSON integer; integral floats (1.0) are accepted, booleans are not."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _nested(data: Any, leaf) -> Any:
+    if isinstance(data, list):
+        return [_nested(item, leaf) for item in data]
+    return leaf(data)
+
+
+def _array(data: Any, leaf, dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """Nested JSON lists as an array of ``shape``; flat lists of the right size
+    are reshaped, because legacy clients send Box actions flattened."""
+    array = np.asarray(_nested(data, leaf), dtype=dtype)
+    if array.shape != shape:
+        if array.size != int(np.prod(shape)):
+            raise ValueError(f"expected shape {list(shape)}, got {list(array.shape)}")
+        array = array.reshape(shape)
+    return array
+
+
+# Discrete ---------------------------------------------------------------
+
+
+@describe.register
+def _(space: spaces.Discrete) -> dict:
+    return {"name": "Discrete", "n": int(space.n), "start": int(space.start),
+            "dtype": str(space.dtype)}
+
+
+@encode.register
+def _(space: spaces.Discrete, value: Any) -> int:
+    return int(value)
+
+
+@decode.register
+def _(space: spaces.Discrete, data: Any) -> np.integer:
+    return space.dtype.type(_integer(data))
+
+
+# Box --------------------------------------------------------------------
+
+
+def _legacy_bound(bound: np.ndarray) -> list:
+    if np.issubdtype(bound.dtype, np.integer):
+        return bound.flatten().tolist()
+    flat = np.nan_to_num(bound.astype(np.float64).flatten(),
+                         posinf=LEGACY_INFINITY, neginf=-LEGACY_INFINITY)
+    return flat.tolist()
+
+
+@describe.register
+def _(space: spaces.Box) -> dict:
+    return {
+        "name": "Box",
+        "shape": list(space.shape),
+        "low": _legacy_bound(space.low),
+        "high": _legacy_bound(space.high),
+        "dtype": str(space.dtype),
+        "bounds": {"low": array_to_json(space.low), "high": array_to_json(space.high)},
+    }
+
+
+@encode.register
+def _(space: spaces.Box, value: Any) -> Any:
+    return array_to_json(np.asarray(value))
+
+
+@decode.register
+def _(space: spaces.Box, data: Any) -> np.ndarray:
+    array = _array(data, float_from_json, np.float64, space.shape)
+    if np.issubdtype(space.dtype, np.integer):
+        if not (np.isfinite(array).all() and (array == np.round(array)).all()):
+            raise ValueError(f"expected integers for a {space.dtype} Box")
+    elif np.issubdtype(space.dtype, np.floating):
+        limit = np.finfo(space.dtype).max
+        if (np.abs(array[np.isfinite(array)]) > limit).any():
+            raise ValueError(f"value out of range for {space.dtype}")
+    return array.astype(space.dtype)
+
+
+# MultiBinary and MultiDiscrete -----------------------------------------------
+
+
+@describe.register
+def _(space: spaces.MultiBinary) -> dict:
+    n = space.n if isinstance(space.n, int) else [int(k) for k in space.n]
+    return {"name": "MultiBinary", "n": n, "shape": list(space.shape), "dtype": str(space.dtype)}
+
+
+@describe.register
+def _(space: spaces.MultiDiscrete) -> dict:
+    return {"name": "MultiDiscrete", "nvec": space.nvec.tolist(), "start": space.start.tolist(),
+            "shape": list(space.shape), "dtype": str(space.dtype)}
+
+
+@encode.register(spaces.MultiBinary)
+@encode.register(spaces.MultiDiscrete)
+def _(space, value: Any) -> Any:
+    return np.asarray(value).tolist()
+
+
+@decode.register(spaces.MultiBinary)
+@decode.register(spaces.MultiDiscrete)
+def _(space, data: Any) -> np.ndarray:
+    return _array(data, _integer, np.int64, space.shape).astype(space.dtype)
+
+
+# Tuple and Dict ---------------------------------------------------------
+
+
+@describe.register
+def _(space: spaces.Tuple) -> dict:
+    return {"name": "Tuple", "spaces": [describe(sub) for sub in space.spaces]}
+
+
+@encode.register
+def _(space: spaces.Tuple, value: Any) -> list:
+    return [encode(sub, item) for sub, item in zip(space.spaces, value)]
+
+
+@decode.register
+def _(space: spaces.Tuple, data: Any) -> tuple:
+    if not isinstance(data, list) or len(data) != len(space.spaces):
+        raise ValueError(f"expected an array of {len(space.spaces)} elements")
+    return tuple(decode(sub, item) for sub, item in zip(space.spaces, data))
+
+
+@describe.register
+def _(space: spaces.Dict) -> dict:
+    return {"name": "Dict", "spaces": {key: describe(sub) for key, sub in space.spaces.items()}}
+
+
+@encode.register
+def _(space: spaces.Dict, value: Any) -> dict:
+    return {key: encode(sub, value[key]) for key, sub in space.spaces.items()}
+
+
+@decode.register
+def _(space: spaces.Dict, data: Any) -> dict:
+    if not isinstance(data, dict) or set(data) != set(space.spaces):
+        raise ValueError(f"expected an object with keys {sorted(space.spaces)}")
+    return {key: decode(sub, data[key]) for key, sub in space.spaces.items()}
+
+
+# Text and Sequence ------------------------------------------------------
+
+
+@describe.register
+def _(space: spaces.Text) -> dict:
+    return {"name": "Text", "min_length": int(space.min_length),
+            "max_length": int(space.max_length), "charset": space.characters}
+
+
+@encode.register
+def _(space: spaces.Text, value: Any) -> str:
+    return str(value)
+
+
+@decode.register
+def _(space: spaces.Text, data: Any) -> str:
+    if not isinstance(data, str):
+        raise ValueError("expected a string")
+    return data
+
+
+@describe.register
+def _(space: spaces.Sequence) -> dict:
+    return {"name": "Sequence", "feature_space": describe(space.feature_space),
+            "stack": bool(space.stack)}
+
+
+@encode.register
+def _(space: spaces.Sequence, value: Any) -> list:
+    return [encode(space.feature_space, item) for item in value]
+
+
+@decode.register
+def _(space: spaces.Sequence, data: Any) -> Any:
+    if not isinstance(data, list):
+        raise ValueError("expected an array")
+    items = tuple(decode(space.feature_space, item) for item in data)
+    if space.stack:
+        if not items:
+            raise ValueError("a stacked Sequence cannot be empty on the wire")
+        return np.stack(items)
+    return items

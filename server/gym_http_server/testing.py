@@ -1,0 +1,58 @@
+"""Start a real server in a subprocess, for tests of this package, the SDKs
+and the conformance suite. It listens on an ephemeral loopback port and
+announces it on stderr; this reads the announcement."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+ANNOUNCEMENT = re.compile(r"listening on (http://\S+)")
+
+
+@contextmanager
+def running_server(*args: str, timeout: float = 30.0, env: dict | None = None) -> Iterator[str]:
+    """Yield the base URL of ``gym-http-server -p 0 ARGS``; stop it afterwards."""
+    command = [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p", "0", *args]
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env={**os.environ, **(env or {})},
+    )
+    lines: list[str] = []
+    found = threading.Event()
+    url: list[str] = []
+
+    def pump() -> None:  # keep draining stderr so the server never blocks on it
+        for line in process.stderr:
+            lines.append(line)
+            match = ANNOUNCEMENT.search(line)
+            if match and not found.is_set():
+                url.append(match.group(1))
+                found.set()
+        found.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not found.wait(0.05):
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("server did not start:\n" + "".join(lines))
+    if not url:
+        process.wait()
+        raise RuntimeError(f"server exited with {process.returncode}:\n" + "".join(lines))
+    try:
+        yield url[0]
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
