@@ -248,6 +248,7 @@ def _(space: spaces.Sequence, data: Any) -> Any:
     items = tuple(decode(space.feature_space, item) for item in data)
     if space.stack:
         if not items:
-            raise ValueError("a stacked Sequence cannot be empty on the wire")
+            feature = space.feature_space
+            return np.empty((0, *(feature.shape or ())), dtype=feature.dtype)
         return np.stack(items)
     return items

@@ -1,0 +1,115 @@
+"""The space codec on its own, over one shared list of spaces (like Gymnasium's
+TESTING_SPACES): adding a space kind here tests it in every function below."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import orjson
+import pytest
+from gymnasium import spaces as gs
+
+from gym_http_server import spaces
+from gym_http_server.values import to_jsonable
+
+TESTING_SPACES = [
+    gs.Discrete(3),
+    gs.Discrete(5, start=-2),
+    gs.Box(-1.0, 1.0, (3,), np.float32),
+    gs.Box(-np.inf, np.inf, (2, 2), np.float64),
+    gs.Box(0, 255, (2, 3), np.uint8),
+    gs.Box(np.array([-np.inf, 0.0]), np.array([1.0, np.inf]), dtype=np.float32),
+    gs.MultiBinary(4),
+    gs.MultiBinary([2, 3]),
+    gs.MultiDiscrete([3, 2, 4]),
+    gs.MultiDiscrete(np.array([[2, 3], [4, 5]]), start=np.array([[1, 0], [-1, 2]])),
+    gs.Text(max_length=6),
+    gs.Text(min_length=0, max_length=3, charset="xyz"),
+    gs.Tuple((gs.Discrete(2), gs.Box(0.0, 1.0, (2,)))),
+    gs.Dict({"a": gs.Discrete(3), "b": gs.MultiBinary(2), "c": gs.Tuple((gs.Text(4),))}),
+    gs.Sequence(gs.Discrete(4)),
+    gs.Sequence(gs.Box(-1.0, 1.0, (2,), np.float32), stack=True),
+]
+IDS = [repr(space) for space in TESTING_SPACES]
+
+
+def wire(data):
+    """What a client receives: strict JSON, serialized and parsed again."""
+    return orjson.loads(orjson.dumps(data))
+
+
+@pytest.mark.parametrize("space", TESTING_SPACES, ids=IDS)
+def test_samples_survive_the_wire_and_remain_members(space):
+    space.seed(0)
+    for _ in range(20):
+        value = space.sample()
+        data = wire(spaces.encode(space, value))
+        assert spaces.contains(space, data)
+        decoded = spaces.decode(space, data)
+        assert space.contains(decoded)
+        assert wire(spaces.encode(space, decoded)) == data
+
+
+@pytest.mark.parametrize("space", TESTING_SPACES, ids=IDS)
+def test_description_is_strict_json_naming_the_kind(space):
+    description = wire(spaces.describe(space))
+    assert description["name"] == type(space).__name__
+    assert "supported" not in description
+
+
+@pytest.mark.parametrize("space", TESTING_SPACES, ids=IDS)
+def test_wrongly_typed_values_are_not_members(space):
+    for junk in [None, "not a value", {"k": 1}, [[[[]]]], True]:
+        if isinstance(space, gs.Text) and isinstance(junk, str):
+            continue
+        assert not spaces.contains(space, junk), junk
+
+
+def test_discrete_keeps_the_original_fields_and_adds_start():
+    assert spaces.describe(gs.Discrete(5, start=-2)) == {
+        "name": "Discrete", "n": 5, "start": -2, "dtype": "int64"
+    }
+
+
+def test_box_keeps_legacy_flat_bounds_with_1e100_and_adds_exact_bounds():
+    box = gs.Box(np.array([[-np.inf, 0.0]]), np.array([[1.0, np.inf]]), dtype=np.float32)
+    description = spaces.describe(box)
+    assert description["shape"] == [1, 2]
+    assert description["low"] == [-1e100, 0.0]
+    assert description["high"] == [1.0, 1e100]
+    assert description["bounds"] == {"low": [["-Infinity", 0.0]], "high": [[1.0, "Infinity"]]}
+
+
+def test_box_accepts_flattened_actions_and_nonfinite_strings():
+    box = gs.Box(-np.inf, np.inf, (2, 2), np.float64)
+    decoded = spaces.decode(box, [1, "Infinity", "-Infinity", 2.5])
+    assert decoded.shape == (2, 2) and decoded[0, 1] == math.inf
+    assert spaces.encode(box, decoded) == [[1.0, "Infinity"], ["-Infinity", 2.5]]
+    assert not spaces.contains(gs.Box(-1, 1, (1,)), ["NaN"])
+
+
+def test_integer_box_refuses_fractions_and_discrete_refuses_booleans():
+    assert not spaces.contains(gs.Box(0, 255, (1,), np.uint8), [1.5])
+    assert spaces.contains(gs.Box(0, 255, (1,), np.uint8), [7])
+    assert not spaces.contains(gs.Discrete(2), True)
+    assert spaces.contains(gs.Discrete(2), 1.0)
+
+
+def test_unknown_space_kinds_are_described_by_name_and_never_decoded():
+    graph = gs.Graph(node_space=gs.Discrete(2), edge_space=None)
+    assert spaces.describe(graph)["supported"] is False
+    assert not spaces.is_supported(graph)
+    with pytest.raises(ValueError):
+        spaces.decode(graph, [])
+
+
+def test_info_values_become_strict_json():
+    info = {"a": np.float32(1.5), "b": np.arange(3), 3: (np.nan, -np.inf), "c": {np.int8(1)}}
+    assert wire(to_jsonable(info)) == {"a": 1.5, "b": [0, 1, 2], "3": ["NaN", "-Infinity"],
+                                       "c": [1]}
+
+
+def test_empty_sequences_are_members_stacked_or_not():
+    assert spaces.contains(gs.Sequence(gs.Discrete(3)), [])
+    assert spaces.contains(gs.Sequence(gs.Box(-1.0, 1.0, (2,), np.float32), stack=True), [])
