@@ -88,8 +88,10 @@ def make(env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         check_render_mode(spec, render_mode)
     except (ImportError, gym_error.Error) as error:
         raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+    if render_mode is not None:
+        kwargs["render_mode"] = render_mode
     try:
-        return gym.make(spec.id, render_mode=render_mode, **kwargs)
+        return gym.make(spec.id, **kwargs)
     except (ImportError, gym_error.DependencyNotInstalled) as error:
         raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
     except Exception as error:  # constructor code run on client-chosen kwargs

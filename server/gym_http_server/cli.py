@@ -15,8 +15,10 @@ def parser() -> argparse.ArgumentParser:
         prog="gym-http-server",
         description="Serve Gymnasium environments over HTTP (the gym-http-api v1 protocol).",
     )
-    p.add_argument("-l", "--listen", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    p.add_argument("-p", "--port", type=int, default=5000, help="port (default: %(default)s; 0 picks one)")
+    p.add_argument("-l", "--listen", default="127.0.0.1",
+                   help="address to bind (default: %(default)s)")
+    p.add_argument("-p", "--port", type=int, default=5000,
+                   help="port (default: %(default)s; 0 picks a free one)")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default: %(default)s)")
     p.add_argument("--max-envs", type=int, default=DEFAULT_MAX_ENVS,
                    help="most environments alive at once (default: %(default)s)")
@@ -34,7 +36,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -45,3 +48,5 @@ def main(argv: list[str] | None = None) -> None:
         )
     except KeyboardInterrupt:
         pass
+    except ImportError as error:
+        cli.error(f"--import failed: {error}")

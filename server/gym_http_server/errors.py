@@ -92,10 +92,6 @@ class InvalidAction(ApiError):
     code = "invalid_action"
 
 
-class InvalidObservation(ApiError):
-    code = "invalid_observation"
-
-
 class InvalidResetOptions(ApiError):
     code = "invalid_reset_options"
 

@@ -61,11 +61,13 @@ def _integer(value: Any) -> int:
     """A JSON integer; integral floats (1.0) are accepted, booleans are not."""
     if isinstance(value, bool):
         raise ValueError("expected an integer, got a boolean")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ValueError(f"expected an integer, got {value!r}")
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"integer {value} is out of the 64-bit range")
+    return value
 
 
 def _nested(data: Any, leaf) -> Any:
@@ -182,14 +184,14 @@ def _(space: spaces.Tuple) -> dict:
 
 @encode.register
 def _(space: spaces.Tuple, value: Any) -> list:
-    return [encode(sub, item) for sub, item in zip(space.spaces, value)]
+    return [encode(sub, item) for sub, item in zip(space.spaces, value, strict=True)]
 
 
 @decode.register
 def _(space: spaces.Tuple, data: Any) -> tuple:
     if not isinstance(data, list) or len(data) != len(space.spaces):
         raise ValueError(f"expected an array of {len(space.spaces)} elements")
-    return tuple(decode(sub, item) for sub, item in zip(space.spaces, data))
+    return tuple(decode(sub, item) for sub, item in zip(space.spaces, data, strict=True))
 
 
 @describe.register

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 ANNOUNCEMENT = re.compile(r"listening on (http://\S+)")
 

@@ -8,6 +8,8 @@ Episodes last ``length`` steps (kwarg, default 5), then terminate.
 
 from __future__ import annotations
 
+import threading
+
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
@@ -70,3 +72,34 @@ class AllSpacesEnv(gym.Env):
 
 
 gym.register(ENV_ID, entry_point=AllSpacesEnv, max_episode_steps=50)
+
+
+class RendezvousEnv(gym.Env):
+    """Each step waits up to ``wait`` seconds for a step of another instance to
+    arrive at the same time; ``info["met"]`` says whether one did. Two
+    instances stepped concurrently meet only if the server runs them in
+    parallel."""
+
+    observation_space = spaces.Discrete(1)
+    action_space = spaces.Discrete(1)
+    barrier = threading.Barrier(2)
+
+    def __init__(self, wait: float = 5.0):
+        self.wait = wait
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return 0, {}
+
+    def step(self, action):
+        try:
+            type(self).barrier.wait(timeout=self.wait)
+            met = True
+        except threading.BrokenBarrierError:
+            type(self).barrier.reset()
+            met = False
+        return 0, 0.0, False, False, {"met": met}
+
+
+RENDEZVOUS_ID = "GymHttpTest/Rendezvous-v0"
+gym.register(RENDEZVOUS_ID, entry_point=RendezvousEnv)

@@ -7,7 +7,7 @@ import falcon
 from .. import body as params
 from .. import catalog, spaces
 from ..config import Parts
-from ..errors import InvalidAction, InvalidParameter, MissingParameter
+from ..errors import InvalidAction, InvalidParameter, MissingParameter, UnsupportedSpace
 from ..instances import Instance
 from ..values import to_jsonable
 
@@ -113,6 +113,8 @@ class Step:
 
 def decode_action(instance: Instance, data) -> object:
     space = instance.env.action_space
+    if not spaces.is_supported(space):
+        raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
     try:
         action = spaces.decode(space, data)
     except ValueError as error:
