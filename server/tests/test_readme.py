@@ -1,0 +1,38 @@
+"""The README's quick start runs verbatim against a live server."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+README = Path(__file__).parents[2] / "README.md"
+DEFAULT = "http://127.0.0.1:5000"
+
+
+def shell_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def run(block: str, base_url: str) -> str:
+    script = "set -euo pipefail\n" + block.replace(DEFAULT, base_url)
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_quick_start_curl_session_prints_what_the_comments_say(base_url):
+    block = next(b for b in shell_blocks() if "BASE=" in b)
+    output = run(block, base_url)
+    comments = [line[2:] for line in block.splitlines() if line.startswith("# {")]
+    # The reset line is exact (seed 42); the others are shown with "..." elisions.
+    assert comments[0] in output
+    assert '"terminated":false,"truncated":false,"done":false' in output
+    assert comments[2] in output
+    assert '"envs":[' in output
+
+
+def test_error_example_prints_what_the_comment_says(base_url):
+    block = next(b for b in shell_blocks() if "FrozenLake-v0" in b)
+    expected = next(line[2:] for line in block.splitlines() if line.startswith("# {"))
+    assert run(block, base_url) == expected
