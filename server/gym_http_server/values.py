@@ -18,7 +18,7 @@ NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 def float_to_json(x: float) -> float | str:
     if math.isfinite(x):
-        return x
+        return float(x)  # numpy.float64 is a float subclass that JSON encoders refuse
     if math.isnan(x):
         return "NaN"
     return "Infinity" if x > 0 else "-Infinity"

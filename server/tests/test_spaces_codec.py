@@ -105,9 +105,10 @@ def test_unknown_space_kinds_are_described_by_name_and_never_decoded():
 
 
 def test_info_values_become_strict_json():
-    info = {"a": np.float32(1.5), "b": np.arange(3), 3: (np.nan, -np.inf), "c": {np.int8(1)}}
+    info = {"a": np.float32(1.5), "b": np.arange(3), 3: (np.nan, -np.inf), "c": {np.int8(1)},
+            "d": np.float64(2.5), "e": np.bool_(True)}
     assert wire(to_jsonable(info)) == {"a": 1.5, "b": [0, 1, 2], "3": ["NaN", "-Infinity"],
-                                       "c": [1]}
+                                       "c": [1], "d": 2.5, "e": True}
 
 
 def test_empty_sequences_are_members_stacked_or_not():
