@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
 
 import waitress
@@ -44,13 +45,20 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
         clear_untrusted_proxy_headers=True,
     )
     parts.request_shutdown = lambda: _stop_soon(server)
-    log.info("gym-http-server listening on http://%s:%s", listen, server.effective_port)
+    announce(listen, server.effective_port)
     try:
         server.run()
     finally:
         server.task_dispatcher.shutdown()
         parts.table.close_all()
         log.info("gym-http-server stopped")
+
+
+def announce(host: str, port: int) -> None:
+    """One line on stderr at any log level: people and tools (tests starting
+    the server on port 0) read the address from it."""
+    host = f"[{host}]" if ":" in host else host
+    print(f"gym-http-server listening on http://{host}:{port}", file=sys.stderr, flush=True)
 
 
 def _stop_soon(server) -> None:
