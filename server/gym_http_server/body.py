@@ -10,6 +10,10 @@ from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MissingParame
 
 _MISSING = object()
 
+# Deeper nesting than any space needs (numpy arrays have at most 64 axes);
+# refusing it keeps recursive decoding far from Python's recursion limit.
+MAX_DEPTH = 100
+
 
 def read_json(req, max_bytes: int) -> Any:
     """The parsed body, or None when the body is absent or empty."""
@@ -21,10 +25,35 @@ def read_json(req, max_bytes: int) -> Any:
         raise BodyTooLarge(f"Request body exceeds the limit of {max_bytes} bytes")
     if not raw.strip():
         return None
+    return parse_json(raw, "Request body")
+
+
+def parse_json(raw: bytes | str, what: str) -> Any:
+    """JSON text as data, refusing what is not JSON or is nested absurdly deep."""
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise MalformedJson(f"Request body is not valid JSON: {error}") from None
+        raise MalformedJson(f"{what} is not valid JSON: {error}") from None
+    if _bracket_count(raw) > MAX_DEPTH and _nesting_depth(value) > MAX_DEPTH:
+        raise InvalidParameter(f"{what} nests arrays and objects deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _bracket_count(raw: bytes | str) -> int:
+    """An upper bound of the nesting depth, counted at C speed."""
+    if isinstance(raw, str):
+        return raw.count("[") + raw.count("{")
+    return raw.count(b"[") + raw.count(b"{")
+
+
+def _nesting_depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return deepest if isinstance(value, (list, dict)) else 0
 
 
 def read_object(req, max_bytes: int) -> dict:

@@ -165,3 +165,32 @@ def test_recording_validates_then_answers_501(http, create):
     error_of(http.post(f"/v1/envs/{instance_id}/monitor/close/"), 501, "not_implemented")
     error_of(http.post("/v1/upload/", json={"training_dir": "/tmp/r", "api_key": "k"}), 501,
              "not_implemented")
+
+
+@pytest.mark.parametrize("depth", [150, 900, 1020])
+def test_absurdly_deep_json_is_400_everywhere(http, create, depth):
+    instance_id = create("MountainCarContinuous-v0")
+    http.post(f"/v1/envs/{instance_id}/reset/")
+    deep = "[" * depth + "0.1" + "]" * depth
+    env = f"/v1/envs/{instance_id}"
+    requests = [
+        ("POST", f"{env}/step/", f'{{"action": {deep}}}'),
+        ("POST", f"{env}/observation_space/contains", f'{{"observation": {deep}}}'),
+        ("POST", f"{env}/observation_space/contains", f'{{"shape": {deep}}}'),
+        ("POST", f"{env}/action_space/contains", f'{{"action": {deep}}}'),
+        ("POST", "/v1/envs/", f'{{"env_id": "CartPole-v1", "kwargs": {{"a": {deep}}}}}'),
+        ("GET", f"{env}/action_space/contains/{deep}", None),
+    ]
+    for method, path, body in requests:
+        response = http.request(method, path, content=body)
+        assert response.status_code in (400, 404, 414, 431), (path[:60], response.text[:200])
+        if response.status_code == 400:
+            assert response.json()["code"] in ("invalid_parameter", "malformed_json")
+    assert http.get("/healthz").status_code == 200
+
+
+def test_moderately_nested_actions_are_still_judged_by_the_space(http, create):
+    instance_id = create("MountainCarContinuous-v0")
+    http.post(f"/v1/envs/{instance_id}/reset/")
+    action = [[[[0.25]]]]  # the right size in any nesting is reshaped, like flat lists
+    assert http.post(f"/v1/envs/{instance_id}/step/", json={"action": action}).status_code == 200

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
-
 from .. import body as params
 from .. import spaces
 from ..config import Parts
+from ..errors import MalformedJson
 
 
 class SpaceInfo:
@@ -34,8 +33,8 @@ class ActionSample:
 def _path_value(text: str):
     """A path segment as JSON when it parses (``1``, ``[0.5]``), else as a string."""
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
+        return params.parse_json(text, "Path segment x")
+    except MalformedJson:
         return text
 
 
