@@ -50,3 +50,31 @@ def test_error_codes_match_the_spec_enum(spec):
     described = spec["components"]["schemas"]["ErrorCode"]["description"]
     for code in raised:
         assert f"`{code}`" in described, code
+
+
+SCHEMA_KEYWORDS = {
+    "type", "description", "properties", "required", "items", "oneOf", "anyOf", "allOf",
+    "enum", "const", "$ref", "additionalProperties", "minimum", "maximum", "pattern",
+    "discriminator", "minItems", "title", "examples", "default", "format",
+}
+
+
+def test_schemas_use_only_known_keywords(spec):
+    """Catches YAML slips such as an unquoted comma in a flow mapping, which
+    silently turns half a description into a bogus keyword."""
+
+    def walk(schema, where):
+        if not isinstance(schema, dict):
+            return
+        unknown = set(schema) - SCHEMA_KEYWORDS
+        assert not unknown, (where, unknown)
+        for name, sub in schema.get("properties", {}).items():
+            walk(sub, f"{where}.{name}")
+        for key in ("items", "additionalProperties"):
+            walk(schema.get(key), f"{where}.{key}")
+        for key in ("oneOf", "anyOf", "allOf"):
+            for i, sub in enumerate(schema.get(key, [])):
+                walk(sub, f"{where}.{key}[{i}]")
+
+    for name, schema in spec["components"]["schemas"].items():
+        walk(schema, name)
