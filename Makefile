@@ -7,7 +7,7 @@ PORT   ?= 5000
 SERVER ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server conformance bench clean
+.PHONY: serve test lint test-server test-node test-julia conformance bench clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -25,12 +25,25 @@ serve: $(VENV)/.server
 	$(BIN)/gym-http-server --listen $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check server
+	$(BIN)/ruff check .
 
 test-server: $(VENV)/.dev
 	$(PYTEST) server/tests
 
-test: lint test-server
+# The Node SDK against the reference server from .venv.
+test-node: $(VENV)/.dev
+	cd sdk/node && npm ci --no-audit --no-fund && \
+		GYM_HTTP_SERVER_BIN=$(abspath $(BIN))/gym-http-server npm test
+
+# No Julia runtime or registry here: parse and cross-check the sources, and
+# say SKIPPED for the Julia test run (it runs where `julia` is on PATH).
+test-julia: $(VENV)/.dev
+	$(PYTEST) -rs sdk/julia/check
+
+bench: $(VENV)/.server
+	$(BIN)/python bench/step_throughput.py
+
+test: lint test-server test-node test-julia
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) sdk/node/node_modules

@@ -1,0 +1,33 @@
+"""
+    GymHTTP
+
+Drive Gymnasium environments served by gym-http-server from Julia.
+
+    client = GymClient("http://127.0.0.1:5000")
+    RemoteEnv(client, "CartPole-v1"; seed = 1) do env
+        observation, info = reset!(env)
+        result = step!(env, sample_action(env))
+    end
+"""
+module GymHTTP
+
+import HTTP
+import JSON3
+
+export GymClient, RemoteEnv
+export create_env, list_envs, list_registry, describe_env, reset!, step!, render_frame
+export action_space, observation_space, sample_action, contains_action, contains_observation
+export close_env, close!, monitor_start, monitor_close, upload, health, shutdown_server
+export GymHTTPError, BadRequestError, UnknownInstanceError, InvalidActionError, LimitError,
+       AuthError, NotFoundError, NotImplementedByServerError, ServerError, ConnectionError,
+       RequestTimeoutError
+export Space, Discrete, Box, MultiBinary, MultiDiscrete, TupleSpace, DictSpace, TextSpace,
+       SequenceSpace, UnsupportedSpace, decode_value, encode_value
+
+include("client.jl")
+include("errors.jl")
+include("spaces.jl")
+include("api.jl")
+include("env.jl")
+
+end # module

@@ -1,0 +1,147 @@
+# One function per endpoint of spec/openapi.yaml. Each sends JSON, raises the
+# typed error for any error status, and returns plain Julia values.
+
+"""
+    plain(x)
+
+A parsed JSON3 value as ordinary Julia containers (`Dict{String,Any}`,
+`Vector{Any}`), so results can be mutated, compared and stored freely.
+"""
+plain(x::AbstractDict) = Dict{String,Any}(string(k) => plain(v) for (k, v) in x)
+plain(x::AbstractVector) = Any[plain(v) for v in x]
+plain(x) = x
+
+"""
+    call(client, method, path; body = nothing)
+
+Send `body` as JSON, raise a `GymHTTPError` for any status >= 400, and return
+the parsed body (`nothing` for 204 and empty bodies).
+"""
+function call(client::GymClient, method::AbstractString, path::AbstractString; body = nothing)
+    headers = Pair{String,String}[]
+    payload = nothing
+    if body !== nothing
+        payload = JSON3.write(body)
+        push!(headers, "Content-Type" => "application/json")
+    end
+    response = send_request(client, method, path; body = payload, headers = headers)
+    text = body_text(response)
+    response.status >= 400 && throw(api_error(response.status, text))
+    (response.status == 204 || isempty(text)) && return nothing
+    return plain(JSON3.read(text))
+end
+
+envs_path(instance_id::AbstractString, rest::AbstractString = "") = "/v1/envs/$(instance_id)/$(rest)"
+
+# Only the fields the caller gave: the server tells absent from null in places.
+given(pairs::Pair...) = Dict{String,Any}(k => v for (k, v) in pairs if v !== nothing)
+
+"""
+    create_env(client, env_id; seed = nothing, render_mode = nothing, kwargs = nothing) -> String
+
+Create an instance of a registered environment and return its instance id.
+"""
+function create_env(client::GymClient, env_id::AbstractString;
+                    seed = nothing, render_mode = nothing, kwargs = nothing)
+    body = given("env_id" => env_id, "seed" => seed, "render_mode" => render_mode, "kwargs" => kwargs)
+    return String(call(client, "POST", "/v1/envs/"; body = body)["instance_id"])
+end
+
+"`list_envs(client)`: every live instance id => the env id it runs."
+function list_envs(client::GymClient)
+    answer = call(client, "GET", "/v1/envs/")
+    return Dict{String,String}(String(k) => String(v) for (k, v) in answer["all_envs"])
+end
+
+"`list_registry(client)`: the environments this server can create, one Dict per env id."
+list_registry(client::GymClient) = Vector{Dict{String,Any}}(call(client, "GET", "/v1/registry/")["envs"])
+
+"`describe_env(client, instance_id)`: spec facts, spaces and counters of one instance."
+describe_env(client::GymClient, instance_id::AbstractString) = call(client, "GET", envs_path(instance_id))
+
+"""
+    reset!(client, instance_id; seed = nothing, options = nothing) -> (observation, info)
+
+Start a new episode. The same seed gives the same first observation.
+"""
+function reset!(client::GymClient, instance_id::AbstractString; seed = nothing, options = nothing)
+    answer = call(client, "POST", envs_path(instance_id, "reset/"); body = given("seed" => seed, "options" => options))
+    return (observation = answer["observation"], info = answer["info"])
+end
+
+"""
+    step!(client, instance_id, action) -> (observation, reward, terminated, truncated, info)
+
+Take one action. An action outside the action space raises `InvalidActionError`
+and leaves the episode untouched.
+"""
+function step!(client::GymClient, instance_id::AbstractString, action)
+    answer = call(client, "POST", envs_path(instance_id, "step/");
+                  body = Dict{String,Any}("action" => encode_value(action)))
+    return (observation = answer["observation"], reward = decode_float(answer["reward"]),
+            terminated = answer["terminated"]::Bool, truncated = answer["truncated"]::Bool,
+            info = answer["info"])
+end
+
+"`render_frame(client, instance_id)`: the current frame of an instance created with a `render_mode`."
+render_frame(client::GymClient, instance_id::AbstractString) =
+    call(client, "GET", envs_path(instance_id, "render/"))["frame"]
+
+"`action_space(client, instance_id) -> Space`"
+action_space(client::GymClient, instance_id::AbstractString) =
+    parse_space(call(client, "GET", envs_path(instance_id, "action_space/"))["info"])
+
+"`observation_space(client, instance_id) -> Space`"
+observation_space(client::GymClient, instance_id::AbstractString) =
+    parse_space(call(client, "GET", envs_path(instance_id, "observation_space/"))["info"])
+
+"`sample_action(client, instance_id)`: a random member of the action space, as it travels."
+sample_action(client::GymClient, instance_id::AbstractString) =
+    call(client, "GET", envs_path(instance_id, "action_space/sample"))["action"]
+
+"`contains_action(client, instance_id, action) -> Bool`, decided by the server."
+function contains_action(client::GymClient, instance_id::AbstractString, action)
+    body = Dict{String,Any}("action" => encode_value(action))
+    return call(client, "POST", envs_path(instance_id, "action_space/contains"); body = body)["member"]::Bool
+end
+
+"`contains_observation(client, instance_id, observation) -> Bool`, decided by the server."
+function contains_observation(client::GymClient, instance_id::AbstractString, observation)
+    body = Dict{String,Any}("observation" => encode_value(observation))
+    return call(client, "POST", envs_path(instance_id, "observation_space/contains"); body = body)["member"]::Bool
+end
+
+"`close_env(client, instance_id)`: free the instance; its id is unknown afterwards."
+function close_env(client::GymClient, instance_id::AbstractString)
+    call(client, "POST", envs_path(instance_id, "close/"))
+    return nothing
+end
+
+"""
+    monitor_start(client, instance_id, directory; force = false, resume = false, video_callable = false)
+
+Start recording. The reference server validates the call, then raises
+`NotImplementedByServerError` (501).
+"""
+function monitor_start(client::GymClient, instance_id::AbstractString, directory::AbstractString;
+                       force::Bool = false, resume::Bool = false, video_callable = false)
+    body = Dict{String,Any}("directory" => directory, "force" => force, "resume" => resume,
+                            "video_callable" => video_callable)
+    return call(client, "POST", envs_path(instance_id, "monitor/start/"); body = body)
+end
+
+"`monitor_close(client, instance_id)`: stop recording (501 on the reference server)."
+monitor_close(client::GymClient, instance_id::AbstractString) =
+    call(client, "POST", envs_path(instance_id, "monitor/close/"))
+
+"`upload(client, training_dir; api_key, algorithm_id = nothing)`: the original's upload (501)."
+function upload(client::GymClient, training_dir::AbstractString; api_key::AbstractString, algorithm_id = nothing)
+    body = given("training_dir" => training_dir, "api_key" => api_key, "algorithm_id" => algorithm_id)
+    return call(client, "POST", "/v1/upload/"; body = body)
+end
+
+"`health(client)`: `{status, version, envs}` when the server is up."
+health(client::GymClient) = call(client, "GET", "/healthz")
+
+"`shutdown_server(client)`: stop the server (only if it was started with `--allow-shutdown`)."
+shutdown_server(client::GymClient) = call(client, "POST", "/v1/shutdown/")

@@ -1,0 +1,76 @@
+# The core loop every user runs, against a real server: create, inspect,
+# reset with a seed, step to the end of an episode, close, and the typed
+# errors along the way. Included by runtests.jl with `CLIENT` defined.
+
+"Step with sampled actions until the episode ends; returns (done, rewards, members)."
+function run_random_episode(client::GymClient, instance_id::AbstractString; max_steps::Int = 1000)
+    rewards = Float64[]
+    members = Bool[]
+    done = false
+    while !done && length(rewards) < max_steps
+        action = sample_action(client, instance_id)
+        push!(members, contains_action(client, instance_id, action))
+        result = step!(client, instance_id, action)
+        push!(rewards, result.reward)
+        done = result.terminated || result.truncated
+    end
+    return (done = done, rewards = rewards, members = members)
+end
+
+@testset "lifecycle" begin
+    client = CLIENT
+    @test "CartPole-v1" in [entry["env_id"] for entry in list_registry(client)]
+    instance_id = create_env(client, "CartPole-v1")
+    @test occursin(r"^[0-9a-f]{8}$", instance_id)
+    @test list_envs(client)[instance_id] == "CartPole-v1"
+
+    @test action_space(client, instance_id) == Discrete(2, 0, "int64")
+    observation_box = observation_space(client, instance_id)
+    @test observation_box isa Box && observation_box.shape == [4]
+    @test observation_box.high[2] == Inf
+
+    @test_throws BadRequestError step!(client, instance_id, 0)  # reset_needed
+    initial = reset!(client, instance_id; seed = 42)
+    @test length(initial.observation) == 4
+    @test reset!(client, instance_id; seed = 42).observation == initial.observation
+
+    episode = run_random_episode(client, instance_id)
+    @test episode.done
+    @test !isempty(episode.rewards) && all(==(1.0), episode.rewards)
+    @test all(episode.members)
+    @test !contains_action(client, instance_id, 7)
+    @test_throws InvalidActionError step!(client, instance_id, 7)
+    @test_throws NotImplementedByServerError monitor_start(client, instance_id, "/tmp/gym-http-julia-monitor")
+
+    close_env(client, instance_id)
+    @test !haskey(list_envs(client), instance_id)
+    @test_throws UnknownInstanceError reset!(client, instance_id)
+    err = try
+        reset!(client, instance_id)
+        nothing
+    catch caught
+        caught
+    end
+    @test err isa UnknownInstanceError && err.status == 400 && err.code == "unknown_instance"
+    @test occursin("unknown", sprint(showerror, err))
+end
+
+@testset "RemoteEnv" begin
+    client = CLIENT
+    kept_id = RemoteEnv(client, "CartPole-v1"; seed = 3) do env
+        observation, info = reset!(env)
+        @test info isa AbstractDict
+        @test observation isa Vector{Float64} && length(observation) == 4
+        @test observation in env.observation_space
+        result = step!(env, sample_action(env))
+        @test result.observation isa Vector{Float64}
+        @test result.terminated isa Bool
+        env.instance_id
+    end
+    @test_throws UnknownInstanceError describe_env(client, kept_id)
+end
+
+@testset "transport errors" begin
+    unreachable = GymClient("http://127.0.0.1:1"; timeout = 2, retries = 0)
+    @test_throws ConnectionError list_envs(unreachable)
+end

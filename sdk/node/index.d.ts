@@ -1,0 +1,262 @@
+// Types of gym-http-client. Wire shapes keep the server's field names.
+
+export declare const VERSION: string;
+export declare const DEFAULT_BASE_URL: string;
+export declare const DEFAULT_TIMEOUT_MS: number;
+export declare const DEFAULT_MAX_RETRIES: number;
+
+/** A float as the wire carries it: non-finite values are strings. */
+export type WireFloat = number | "NaN" | "Infinity" | "-Infinity";
+/** Any JSON value: an observation, action or frame encoded per its space. */
+export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+/** A value this package can send: JSON plus non-finite numbers, typed arrays and bigints. */
+export type SendableValue =
+  | null | boolean | number | bigint | string
+  | ArrayLike<number> | BigInt64Array | BigUint64Array
+  | SendableValue[] | { [key: string]: SendableValue };
+/** Bounds nested in a Box's shape. */
+export type NestedBounds = WireFloat | NestedBounds[];
+
+export interface DiscreteSpace { name: "Discrete"; n: number; start: number; dtype: string }
+export interface BoxSpace {
+  name: "Box"; shape: number[]; low: number[]; high: number[]; dtype: string;
+  bounds: { low: NestedBounds; high: NestedBounds };
+}
+export interface MultiBinarySpace { name: "MultiBinary"; n: number | number[]; shape: number[]; dtype: string }
+export interface MultiDiscreteSpace { name: "MultiDiscrete"; nvec: JSONValue; start: JSONValue; shape: number[]; dtype: string }
+export interface TupleSpace { name: "Tuple"; spaces: SpaceDescription[] }
+export interface DictSpace { name: "Dict"; spaces: Record<string, SpaceDescription> }
+export interface TextSpace { name: "Text"; min_length: number; max_length: number; charset: string }
+export interface SequenceSpace { name: "Sequence"; feature_space: SpaceDescription; stack: boolean }
+/**
+ * The space kinds the wire carries, discriminated by `name`. A kind the
+ * server cannot carry (Graph, custom spaces) arrives as an OtherSpace with
+ * `supported: false`; it is kept out of this union so `space.name === "Box"`
+ * narrows to BoxSpace.
+ */
+export type SpaceDescription =
+  | DiscreteSpace | BoxSpace | MultiBinarySpace | MultiDiscreteSpace
+  | TupleSpace | DictSpace | TextSpace | SequenceSpace;
+/** A space kind the server cannot carry over the wire, described by its class name only. */
+export interface OtherSpace { name: string; shape?: number[] | null; supported: false }
+
+export interface EnvDescription {
+  instance_id: string;
+  env_id: string;
+  render_mode: string | null;
+  render_modes: string[];
+  max_episode_steps: number | null;
+  reward_threshold: number | null;
+  nondeterministic: boolean;
+  seed: number | null;
+  kwargs: Record<string, JSONValue>;
+  episodes: number;
+  total_steps: number;
+  episode_steps: number;
+  action_space: SpaceDescription;
+  observation_space: SpaceDescription;
+}
+
+export interface RegistryEntry {
+  env_id: string;
+  max_episode_steps: number | null;
+  reward_threshold: number | null;
+  nondeterministic: boolean;
+}
+
+export interface WireResetResult { observation: JSONValue; info: Record<string, JSONValue> }
+export interface WireStepResult {
+  observation: JSONValue;
+  reward: WireFloat;
+  terminated: boolean;
+  truncated: boolean;
+  /** `terminated || truncated`, for the original clients. */
+  done: boolean;
+  info: Record<string, JSONValue>;
+  render?: JSONValue;
+}
+export interface RenderResult { render_mode: string; frame: JSONValue }
+export interface Health { status: "ok"; version: string; envs: number }
+
+export interface ClientOptions {
+  /** Default: `$GYM_HTTP_SERVER`, else http://127.0.0.1:5000. */
+  baseURL?: string;
+  /** Sent as `Authorization: Bearer <token>`. Default: `$GYM_HTTP_TOKEN`. */
+  token?: string;
+  /** Per attempt. Default 60000. */
+  timeoutMs?: number;
+  /** Retries of idempotent requests. Default 2. */
+  maxRetries?: number;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+}
+
+/** Per-call options, the last argument of every method. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  maxRetries?: number;
+  headers?: Record<string, string>;
+}
+
+export interface LowLevelRequestOptions extends RequestOptions {
+  /** Serialized as JSON (non-finite numbers as strings, bigints exact). */
+  body?: unknown;
+  /** Sent verbatim instead of `body`. */
+  rawBody?: string;
+  /** Whether a retry is safe. Default: true for GET, HEAD, OPTIONS, PUT, DELETE. */
+  idempotent?: boolean;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the text when it is not JSON, or undefined when empty. */
+  body: unknown;
+  text: string;
+  attempts: number;
+}
+
+export type Seed = number | bigint;
+
+export interface CreateEnvParams {
+  envId: string;
+  seed?: Seed;
+  renderMode?: string;
+  kwargs?: Record<string, unknown>;
+}
+
+export interface ResetParams { seed?: Seed; options?: Record<string, unknown> }
+export interface StepParams { render?: boolean }
+
+export declare class GymClient {
+  constructor(options?: ClientOptions);
+  readonly baseURL: string;
+  readonly token: string | undefined;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  request(method: string, path: string, options?: LowLevelRequestOptions): Promise<RawResponse>;
+  createEnv(params: CreateEnvParams | string, options?: RequestOptions): Promise<string>;
+  listEnvs(options?: RequestOptions): Promise<Record<string, string>>;
+  describeEnv(id: string, options?: RequestOptions): Promise<EnvDescription>;
+  registry(options?: RequestOptions): Promise<RegistryEntry[]>;
+  reset(id: string, params?: ResetParams, options?: RequestOptions): Promise<WireResetResult>;
+  step(id: string, action: SendableValue, params?: StepParams, options?: RequestOptions): Promise<WireStepResult>;
+  render(id: string, options?: RequestOptions): Promise<RenderResult>;
+  actionSpace(id: string, options?: RequestOptions): Promise<SpaceDescription>;
+  observationSpace(id: string, options?: RequestOptions): Promise<SpaceDescription>;
+  sampleAction(id: string, options?: RequestOptions): Promise<JSONValue>;
+  containsAction(id: string, action: SendableValue, options?: RequestOptions): Promise<boolean>;
+  containsObservation(id: string, observation: SendableValue, options?: RequestOptions): Promise<boolean>;
+  monitorStart(
+    id: string,
+    params: { directory: string; force?: boolean; resume?: boolean; videoCallable?: boolean },
+    options?: RequestOptions,
+  ): Promise<void>;
+  monitorClose(id: string, options?: RequestOptions): Promise<void>;
+  upload(params: { trainingDir: string; apiKey: string; algorithmId?: string }, options?: RequestOptions): Promise<void>;
+  closeEnv(id: string, options?: RequestOptions): Promise<void>;
+  health(options?: RequestOptions): Promise<Health>;
+  shutdown(options?: RequestOptions): Promise<{ message: string }>;
+}
+
+/** Milliseconds to wait before a retry, or null for no retry. Pure. */
+export declare function retryDelay(attempt: {
+  retriesSoFar: number;
+  maxRetries: number;
+  idempotent: boolean;
+  status?: number;
+  error?: unknown;
+  retryAfter?: string | null;
+  now?: number;
+  random?: () => number;
+}): number | null;
+
+// Observations and actions decoded to JS values (non-finite floats as numbers).
+export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
+
+export interface ResetResult<Obs = Value> { observation: Obs; info: Record<string, Value> }
+export interface StepResult<Obs = Value> {
+  observation: Obs;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: Record<string, Value>;
+  render?: JSONValue;
+}
+
+export interface MakeEnvOptions extends ClientOptions {
+  client?: GymClient;
+  seed?: Seed;
+  renderMode?: string;
+  kwargs?: Record<string, unknown>;
+}
+
+export declare class RemoteEnv<Obs = Value, Act = Value> {
+  constructor(client: GymClient, instanceId: string, description: EnvDescription);
+  static create<Obs = Value, Act = Value>(
+    client: GymClient, envId: string, params?: Omit<CreateEnvParams, "envId">,
+  ): Promise<RemoteEnv<Obs, Act>>;
+  readonly client: GymClient;
+  readonly instanceId: string;
+  readonly envId: string;
+  readonly actionSpace: SpaceDescription;
+  readonly observationSpace: SpaceDescription;
+  readonly spec: { maxEpisodeSteps: number | null; rewardThreshold: number | null; nondeterministic: boolean };
+  readonly renderMode: string | null;
+  readonly closed: boolean;
+  reset(params?: ResetParams): Promise<ResetResult<Obs>>;
+  step(action: Act | SendableValue, params?: StepParams): Promise<StepResult<Obs>>;
+  sampleAction(): Promise<Act>;
+  containsAction(action: Act | SendableValue): Promise<boolean>;
+  containsObservation(observation: Obs | SendableValue): Promise<boolean>;
+  render(): Promise<JSONValue>;
+  describe(): Promise<EnvDescription>;
+  close(): Promise<void>;
+}
+
+export declare function makeEnv<Obs = Value, Act = Value>(envId: string, options?: MakeEnvOptions): Promise<RemoteEnv<Obs, Act>>;
+
+// Values on the wire and back.
+export declare function encodeFloat(x: number): WireFloat;
+export declare function decodeFloat(value: unknown): number;
+export declare function encodeValue(value: unknown): unknown;
+export declare function toJSONText(value: unknown): string;
+export declare function decodeValue(space: SpaceDescription | OtherSpace, value: unknown): Value;
+export declare function decodeNonFinite(value: unknown): Value;
+export declare function boxBounds(space: SpaceDescription | OtherSpace): { low: Value; high: Value };
+
+// Errors.
+export interface ErrorDetails { status?: number; code?: string; body?: unknown; headers?: Headers; cause?: unknown }
+
+export declare class GymHTTPError extends Error {
+  constructor(message: string, details?: ErrorDetails);
+  /** HTTP status, when the server answered. */
+  readonly status: number | undefined;
+  /** The server's stable error code, e.g. `unknown_instance`. */
+  readonly code: string | undefined;
+  readonly body: unknown;
+  readonly headers: Headers | undefined;
+  readonly cause?: unknown;
+}
+export declare class APIConnectionError extends GymHTTPError {
+  constructor(message?: string, details?: ErrorDetails);
+}
+export declare class APITimeoutError extends APIConnectionError {}
+export declare class APIUserAbortError extends GymHTTPError {
+  constructor(message?: string, details?: ErrorDetails);
+}
+export declare class UnknownInstanceError extends GymHTTPError {}
+export declare class BadRequestError extends GymHTTPError {}
+export declare class InvalidActionError extends BadRequestError {}
+export declare class ResetNeededError extends BadRequestError {}
+export declare class InvalidEnvIdError extends BadRequestError {}
+export declare class EnvCreationError extends BadRequestError {}
+export declare class PermissionDeniedError extends GymHTTPError {}
+export declare class NotFoundError extends GymHTTPError {}
+export declare class PayloadTooLargeError extends GymHTTPError {}
+export declare class RateLimitError extends GymHTTPError {}
+export declare class TooManyEnvsError extends RateLimitError {}
+export declare class NotImplementedError extends GymHTTPError {}
+export declare class InternalServerError extends GymHTTPError {}
+export declare function errorFromResponse(status: number, body: unknown, headers?: Headers): GymHTTPError;

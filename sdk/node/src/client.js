@@ -1,0 +1,308 @@
+/**
+ * The transport and one method per endpoint. Methods return what the wire
+ * says (field names as sent, non-finite floats as strings); RemoteEnv turns
+ * that into JS values. Failed requests throw errors from errors.js.
+ */
+
+import {
+  APIConnectionError,
+  APITimeoutError,
+  APIUserAbortError,
+  errorFromResponse,
+} from "./errors.js";
+import { toJSONText } from "./spaces.js";
+
+export const VERSION = "1.0.0";
+export const DEFAULT_BASE_URL = "http://127.0.0.1:5000";
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 2;
+
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const INITIAL_DELAY_MS = 500;
+const MAX_DELAY_MS = 8_000;
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * How long to wait before retrying, or null for "do not retry". Pure, so the
+ * policy is tested without a network. Only idempotent requests are retried;
+ * create, reset and step never are, since the server may have acted on the
+ * first attempt. A Retry-After of 0–60 s is honoured as sent; otherwise the
+ * wait doubles from 0.5 s up to 8 s, less up to 25 % random jitter so that
+ * many clients do not retry in step.
+ * @param {{retriesSoFar: number, maxRetries: number, idempotent: boolean,
+ *   status?: number, error?: unknown, retryAfter?: string | null,
+ *   now?: number, random?: () => number}} attempt
+ * @returns {number | null} milliseconds
+ */
+export function retryDelay({ retriesSoFar, maxRetries, idempotent, status, error, retryAfter, now = Date.now(), random = Math.random }) {
+  if (!idempotent || retriesSoFar >= maxRetries) return null;
+  const transient = error !== undefined
+    ? error instanceof APIConnectionError
+    : status !== undefined && RETRYABLE_STATUSES.has(status);
+  if (!transient) return null;
+  const asked = retryAfterMs(retryAfter, now);
+  if (asked !== null && asked >= 0 && asked <= MAX_RETRY_AFTER_MS) return asked;
+  const backoff = Math.min(INITIAL_DELAY_MS * 2 ** retriesSoFar, MAX_DELAY_MS);
+  return backoff * (1 - 0.25 * random());
+}
+
+/**
+ * A Retry-After header (seconds or an HTTP date) in milliseconds from `now`.
+ * @param {string | null | undefined} header
+ * @param {number} now
+ */
+function retryAfterMs(header, now) {
+  if (header == null || header.trim() === "") return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** @param {string} method */
+function isIdempotentMethod(method) {
+  return ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"].includes(method.toUpperCase());
+}
+
+/**
+ * @param {number} ms
+ * @param {AbortSignal | undefined} signal
+ */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new APIUserAbortError());
+    const onAbort = () => { clearTimeout(timer); reject(new APIUserAbortError()); };
+    const timer = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(undefined); }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** @param {string} text */
+function parseBody(text) {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Talks to one gym-http-server. */
+export class GymClient {
+  /**
+   * @param {{baseURL?: string, token?: string, timeoutMs?: number, maxRetries?: number,
+   *   fetch?: typeof fetch, headers?: Record<string, string>}} [options]
+   */
+  constructor({ baseURL, token, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES, fetch: fetchImpl, headers = {} } = {}) {
+    const env = globalThis.process?.env ?? {};
+    this.baseURL = (baseURL ?? env.GYM_HTTP_SERVER ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    this.token = token ?? env.GYM_HTTP_TOKEN;
+    this.timeoutMs = timeoutMs;
+    this.maxRetries = maxRetries;
+    this.headers = headers;
+    /** @type {typeof fetch} */
+    this.fetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /**
+   * Send one request and return the response whatever its status; only a
+   * missing answer throws. Retries transient failures of idempotent requests.
+   * @param {string} method
+   * @param {string} path appended to baseURL
+   * @param {{body?: unknown, rawBody?: string, headers?: Record<string, string>, idempotent?: boolean,
+   *   signal?: AbortSignal, timeoutMs?: number, maxRetries?: number}} [options]
+   * @returns {Promise<{status: number, headers: Headers, body: unknown, text: string, attempts: number}>}
+   */
+  async request(method, path, options = {}) {
+    const idempotent = options.idempotent ?? isIdempotentMethod(method);
+    const maxRetries = options.maxRetries ?? this.maxRetries;
+    for (let retriesSoFar = 0; ; retriesSoFar += 1) {
+      let response;
+      try {
+        response = await this.#attempt(method, path, options);
+      } catch (error) {
+        const delay = retryDelay({ retriesSoFar, maxRetries, idempotent, error });
+        if (delay === null) throw error;
+        await sleep(delay, options.signal);
+        continue;
+      }
+      const delay = retryDelay({
+        retriesSoFar, maxRetries, idempotent, status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+      });
+      if (delay === null) return { ...response, attempts: retriesSoFar + 1 };
+      await sleep(delay, options.signal);
+    }
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {{body?: unknown, rawBody?: string, headers?: Record<string, string>, signal?: AbortSignal, timeoutMs?: number}} options
+   */
+  async #attempt(method, path, { body, rawBody, headers = {}, signal, timeoutMs = this.timeoutMs }) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) controller.abort();
+    const sent = rawBody ?? (body === undefined ? undefined : toJSONText(body));
+    try {
+      const response = await this.fetch(this.baseURL + (path.startsWith("/") ? path : `/${path}`), {
+        method,
+        headers: this.#headers(body !== undefined && rawBody === undefined, headers),
+        body: sent,
+        signal: controller.signal,
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: parseBody(text), text };
+    } catch (cause) {
+      if (signal?.aborted && !timedOut) throw new APIUserAbortError(undefined, { cause });
+      if (timedOut) throw new APITimeoutError(`No answer from ${this.baseURL} within ${timeoutMs} ms`, { cause });
+      throw new APIConnectionError(`Cannot reach ${this.baseURL}: ${describeCause(cause)}`, { cause });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Defaults, then the client's headers, then the request's; names are
+   * case-insensitive, so a later `Content-Type` replaces `content-type`.
+   * @param {boolean} json
+   * @param {Record<string, string>} extra
+   */
+  #headers(json, extra) {
+    const headers = new Headers({ accept: "application/json", "user-agent": `gym-http-client-node/${VERSION}` });
+    if (json) headers.set("content-type", "application/json");
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
+    for (const [name, value] of [...Object.entries(this.headers), ...Object.entries(extra)]) headers.set(name, value);
+    return headers;
+  }
+
+  /**
+   * The body of a 2xx answer, or the matching error.
+   * @param {string} method
+   * @param {string} path
+   * @param {object} [options]
+   */
+  async #call(method, path, options = {}) {
+    const response = await this.request(method, path, options);
+    if (response.status >= 400) throw errorFromResponse(response.status, response.body, response.headers);
+    return /** @type {any} */ (response.body);
+  }
+
+  /** @param {string} id @param {string} [rest] */
+  #envPath(id, rest = "") {
+    return `/v1/envs/${encodeURIComponent(id)}/${rest}`;
+  }
+
+  /** Create an instance; resolves to its id. Never retried. */
+  async createEnv(params, options = {}) {
+    const { envId, seed, renderMode, kwargs } = typeof params === "string" ? { envId: params } : params;
+    const body = { env_id: envId, ...defined({ seed, render_mode: renderMode, kwargs }) };
+    return (await this.#call("POST", "/v1/envs/", { ...options, body })).instance_id;
+  }
+
+  /** Live instances: instance id → env id. */
+  async listEnvs(options = {}) {
+    return (await this.#call("GET", "/v1/envs/", options)).all_envs;
+  }
+
+  async describeEnv(id, options = {}) {
+    return this.#call("GET", this.#envPath(id), options);
+  }
+
+  /** The environment ids this server can create, with their spec facts. */
+  async registry(options = {}) {
+    return (await this.#call("GET", "/v1/registry/", options)).envs;
+  }
+
+  /** Start an episode; resolves to {observation, info}. Never retried. */
+  async reset(id, { seed, options: resetOptions } = {}, options = {}) {
+    return this.#call("POST", this.#envPath(id, "reset/"), { ...options, body: defined({ seed, options: resetOptions }) });
+  }
+
+  /** Take one action; resolves to {observation, reward, terminated, truncated, done, info, render?}. Never retried. */
+  async step(id, action, { render } = {}, options = {}) {
+    return this.#call("POST", this.#envPath(id, "step/"), { ...options, body: { action, ...defined({ render }) } });
+  }
+
+  /** The current frame: {render_mode, frame}. */
+  async render(id, options = {}) {
+    return this.#call("GET", this.#envPath(id, "render/"), options);
+  }
+
+  async actionSpace(id, options = {}) {
+    return (await this.#call("GET", this.#envPath(id, "action_space/"), options)).info;
+  }
+
+  async observationSpace(id, options = {}) {
+    return (await this.#call("GET", this.#envPath(id, "observation_space/"), options)).info;
+  }
+
+  async sampleAction(id, options = {}) {
+    return (await this.#call("GET", this.#envPath(id, "action_space/sample"), options)).action;
+  }
+
+  /** Read-only, so retried like a GET although it is a POST. */
+  async containsAction(id, action, options = {}) {
+    const path = this.#envPath(id, "action_space/contains");
+    return (await this.#call("POST", path, { idempotent: true, ...options, body: { action } })).member;
+  }
+
+  /** Read-only, so retried like a GET although it is a POST. */
+  async containsObservation(id, observation, options = {}) {
+    const path = this.#envPath(id, "observation_space/contains");
+    return (await this.#call("POST", path, { idempotent: true, ...options, body: { observation } })).member;
+  }
+
+  async monitorStart(id, { directory, force, resume, videoCallable } = {}, options = {}) {
+    const body = { directory, ...defined({ force, resume, video_callable: videoCallable }) };
+    await this.#call("POST", this.#envPath(id, "monitor/start/"), { ...options, body });
+  }
+
+  async monitorClose(id, options = {}) {
+    await this.#call("POST", this.#envPath(id, "monitor/close/"), options);
+  }
+
+  async upload({ trainingDir, apiKey, algorithmId } = {}, options = {}) {
+    const body = { training_dir: trainingDir, api_key: apiKey, ...defined({ algorithm_id: algorithmId }) };
+    await this.#call("POST", "/v1/upload/", { ...options, body });
+  }
+
+  /**
+   * Close an instance. Retried: closing is idempotent in effect, and when a
+   * retry finds the id unknown, an earlier attempt closed it, so that counts
+   * as closed rather than as an error.
+   */
+  async closeEnv(id, options = {}) {
+    const response = await this.request("POST", this.#envPath(id, "close/"), { idempotent: true, ...options });
+    if (response.status < 400) return;
+    const error = errorFromResponse(response.status, response.body, response.headers);
+    if (response.attempts > 1 && error.code === "unknown_instance") return;
+    throw error;
+  }
+
+  /** {status, version, envs}. */
+  async health(options = {}) {
+    return this.#call("GET", "/healthz", options);
+  }
+
+  /** Stop the server (needs --allow-shutdown). Never retried. */
+  async shutdown(options = {}) {
+    return this.#call("POST", "/v1/shutdown/", options);
+  }
+}
+
+/** @param {Record<string, unknown>} fields only those that are set */
+function defined(fields) {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** @param {unknown} cause */
+function describeCause(cause) {
+  const inner = /** @type {any} */ (cause)?.cause;
+  return String(inner?.code ?? inner?.message ?? /** @type {any} */ (cause)?.message ?? cause);
+}

@@ -1,0 +1,125 @@
+/**
+ * Values on the wire and back. JSON has no NaN or infinities, so the server
+ * sends non-finite floats as the strings "NaN", "Infinity" and "-Infinity";
+ * a Text space may hold those very strings, so observations and actions are
+ * decoded with their space description rather than by guessing.
+ */
+
+const NON_FINITE = new Map([
+  ["NaN", Number.NaN],
+  ["Infinity", Number.POSITIVE_INFINITY],
+  ["-Infinity", Number.NEGATIVE_INFINITY],
+]);
+
+/**
+ * A number as the wire carries it: itself when finite, else its string.
+ * @param {number} x
+ * @returns {number | string}
+ */
+export function encodeFloat(x) {
+  if (Number.isFinite(x)) return x;
+  if (Number.isNaN(x)) return "NaN";
+  return x > 0 ? "Infinity" : "-Infinity";
+}
+
+/**
+ * A wire float (a number or one of the non-finite strings) as a number.
+ * @param {unknown} value
+ * @returns {number}
+ */
+export function decodeFloat(value) {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && NON_FINITE.has(value)) return /** @type {number} */ (NON_FINITE.get(value));
+  throw new TypeError(`not a wire float: ${JSON.stringify(value)}`);
+}
+
+/**
+ * Any JS value as strict JSON data: non-finite numbers become their strings,
+ * typed arrays become arrays, bigints stay exact. Used for every request
+ * body, since JSON.stringify would silently turn NaN into null.
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function encodeValue(value) {
+  if (typeof value === "number") return encodeFloat(value);
+  if (Array.isArray(value)) return value.map(encodeValue);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(/** @type {ArrayLike<number | bigint>} */ (value), encodeValue);
+  }
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, encodeValue(item)]));
+  }
+  return value;
+}
+
+/**
+ * Every non-finite string anywhere in `value` as its number. For `info` and
+ * other data with no space to say where floats are.
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function decodeNonFinite(value) {
+  if (typeof value === "string") return NON_FINITE.has(value) ? NON_FINITE.get(value) : value;
+  if (Array.isArray(value)) return value.map(decodeNonFinite);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decodeNonFinite(item)]));
+  }
+  return value;
+}
+
+/** @param {unknown} nested */
+function decodeFloats(nested) {
+  return Array.isArray(nested) ? nested.map(decodeFloats) : decodeFloat(nested);
+}
+
+/**
+ * A wire value of `space` as a JS value: Box floats as numbers (including
+ * NaN and ±Infinity), everything else as sent, recursively for Tuple, Dict
+ * and Sequence. Spaces this package does not know pass through unchanged.
+ * @param {any} space a space description, as the server describes it
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function decodeValue(space, value) {
+  switch (space?.name) {
+    case "Box":
+      return decodeFloats(value);
+    case "Tuple":
+      return Array.isArray(value) ? value.map((item, i) => decodeValue(space.spaces[i], item)) : value;
+    case "Dict":
+      if (value === null || typeof value !== "object") return value;
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, decodeValue(space.spaces[key], item)]),
+      );
+    case "Sequence":
+      if (space.stack) return decodeNonFinite(value);
+      return Array.isArray(value) ? value.map((item) => decodeValue(space.feature_space, item)) : value;
+    default:
+      return value;
+  }
+}
+
+/**
+ * The exact bounds of a Box description, in its shape, as numbers.
+ * @param {any} space
+ * @returns {{low: unknown, high: unknown}}
+ */
+export function boxBounds(space) {
+  if (space?.name !== "Box") throw new TypeError(`not a Box space: ${space?.name}`);
+  return { low: decodeFloats(space.bounds.low), high: decodeFloats(space.bounds.high) };
+}
+
+const BIGINT_MARK = "\u{E000}";
+const MARKED_BIGINT = new RegExp(`"${BIGINT_MARK}(-?\\d+)${BIGINT_MARK}"`, "gu");
+
+/**
+ * JSON text of `value` after encodeValue. BigInts are written as exact
+ * integers, so seeds up to 2**64-1 survive; JSON.stringify alone would throw.
+ * @param {unknown} value
+ * @returns {string}
+ */
+export function toJSONText(value) {
+  const text = JSON.stringify(encodeValue(value), (_, item) =>
+    typeof item === "bigint" ? `${BIGINT_MARK}${item}${BIGINT_MARK}` : item);
+  return text.replace(MARKED_BIGINT, "$1");
+}

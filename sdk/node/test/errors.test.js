@@ -1,0 +1,80 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  GymClient, errorFromResponse, GymHTTPError, UnknownInstanceError, BadRequestError, InvalidActionError,
+  ResetNeededError, InvalidEnvIdError, EnvCreationError, NotImplementedError, NotFoundError,
+  PermissionDeniedError, InternalServerError, RateLimitError, TooManyEnvsError, PayloadTooLargeError,
+  APIConnectionError,
+} from "../src/index.js";
+import { startServer } from "./support/server.js";
+
+test("the code chooses the class before the status", () => {
+  const error = errorFromResponse(400, { message: "Instance_id 0badf00d unknown", code: "unknown_instance" });
+  assert.ok(error instanceof UnknownInstanceError);
+  assert.ok(!(error instanceof BadRequestError), "unknown instance means gone, not malformed");
+  assert.ok(error instanceof GymHTTPError && error instanceof Error);
+  assert.equal(error.status, 400);
+  assert.equal(error.code, "unknown_instance");
+  assert.equal(error.message, "Instance_id 0badf00d unknown");
+  assert.equal(error.name, "UnknownInstanceError");
+  assert.ok(errorFromResponse(404, { message: "x", code: "unknown_instance" }) instanceof UnknownInstanceError);
+});
+
+test("each known code maps to its class", () => {
+  const cases = [
+    ["invalid_action", 400, InvalidActionError], ["reset_needed", 400, ResetNeededError],
+    ["unknown_env_id", 400, InvalidEnvIdError], ["env_id_refused", 400, InvalidEnvIdError],
+    ["env_creation_failed", 400, EnvCreationError], ["invalid_parameter", 400, BadRequestError],
+    ["too_many_envs", 429, TooManyEnvsError], ["body_too_large", 413, PayloadTooLargeError],
+    ["shutdown_disabled", 403, PermissionDeniedError], ["not_found", 404, NotFoundError],
+    ["not_implemented", 501, NotImplementedError], ["internal_error", 500, InternalServerError],
+  ];
+  for (const [code, status, Class] of cases) {
+    assert.ok(errorFromResponse(status, { message: "m", code }) instanceof Class, code);
+  }
+  assert.ok(errorFromResponse(400, { message: "m", code: "invalid_action" }) instanceof BadRequestError);
+  assert.ok(errorFromResponse(429, { message: "m", code: "too_many_envs" }) instanceof RateLimitError);
+});
+
+test("without a known code the status decides", () => {
+  assert.ok(errorFromResponse(502, "<html>bad gateway</html>") instanceof InternalServerError);
+  assert.ok(errorFromResponse(429, undefined) instanceof RateLimitError);
+  assert.ok(errorFromResponse(400, { message: "m", code: "some_future_code" }) instanceof BadRequestError);
+  assert.match(errorFromResponse(502, "bad gateway").message, /502/);
+});
+
+let server;
+let client;
+before(async () => {
+  server = await startServer();
+  client = new GymClient({ baseURL: server.baseURL, maxRetries: 0 });
+});
+after(() => server?.stop());
+
+test("the real server's errors arrive as typed errors", async () => {
+  await assert.rejects(client.reset("0badf00d"), (e) => e instanceof UnknownInstanceError && e.status === 400);
+  await assert.rejects(client.createEnv("NoSuchEnv-v0"), (e) => e instanceof InvalidEnvIdError && e.code === "unknown_env_id");
+  await assert.rejects(client.createEnv("not an id!"), (e) => e instanceof InvalidEnvIdError && e.code === "malformed_env_id");
+  const id = await client.createEnv({ envId: "CartPole-v1" });
+  try {
+    await assert.rejects(client.step(id, 0), (e) => e instanceof ResetNeededError && e.code === "reset_needed");
+    await client.reset(id);
+    await assert.rejects(client.step(id, 7), (e) => e instanceof InvalidActionError && e.code === "invalid_action");
+    await assert.rejects(client.render(id), (e) => e instanceof BadRequestError && e.code === "invalid_parameter");
+    await assert.rejects(client.monitorStart(id, { directory: "/tmp/gym-node-monitor" }),
+      (e) => e instanceof NotImplementedError && e.status === 501);
+    await assert.rejects(client.monitorClose(id), (e) => e instanceof NotImplementedError);
+  } finally {
+    await client.closeEnv(id);
+  }
+  await assert.rejects(client.upload({ trainingDir: "/tmp/x", apiKey: "k" }), NotImplementedError);
+  await assert.rejects(client.shutdown(), (e) => e instanceof PermissionDeniedError && e.code === "shutdown_disabled");
+  await assert.rejects(client.request("GET", "/v1/nothing/here").then((r) => {
+    throw errorFromResponse(r.status, r.body);
+  }), NotFoundError);
+});
+
+test("an unreachable server is an APIConnectionError with its cause", async () => {
+  const dead = new GymClient({ baseURL: "http://127.0.0.1:9", maxRetries: 0 });
+  await assert.rejects(dead.health(), (e) => e instanceof APIConnectionError && e.cause !== undefined && e.status === undefined);
+});
