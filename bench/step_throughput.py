@@ -62,7 +62,8 @@ def main() -> None:
     print(f"{args.rounds} rounds x {args.calls} calls, medians per call:")
     for name, seconds in median.items():
         print(f"  {name:22s} {seconds * 1e6:9.1f} us")
-    step, bare, local = median["HTTP step"], median["bare HTTP round trip"], median["in-process step"]
+    step, bare = median["HTTP step"], median["bare HTTP round trip"]
+    local = median["in-process step"]
     print(f"HTTP step / bare round trip : {step / bare:6.2f}x")
     print(f"HTTP step / in-process step : {step / local:6.1f}x")
     print(f"server work per step        : {(step - bare) * 1e6:6.1f} us over the bare round trip")
