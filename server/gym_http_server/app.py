@@ -24,7 +24,7 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         (f"{r}/action_space", spaces.SpaceInfo(parts, "action_space")),
         (f"{r}/action_space/sample", spaces.ActionSample(parts)),
         (f"{r}/action_space/contains", spaces.ActionContains(parts)),
-        (f"{r}/action_space/contains/{{x}}", spaces.ActionContains(parts)),
+        (f"{r}/action_space/contains/{{x}}", spaces.ActionContainsByPath(parts)),
         (f"{r}/observation_space", spaces.SpaceInfo(parts, "observation_space")),
         (f"{r}/observation_space/contains", spaces.ObservationContains(parts)),
         (f"{r}/monitor/start", recording.MonitorStart(parts)),

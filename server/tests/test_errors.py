@@ -194,3 +194,11 @@ def test_moderately_nested_actions_are_still_judged_by_the_space(http, create):
     http.post(f"/v1/envs/{instance_id}/reset/")
     action = [[[[0.25]]]]  # the right size in any nesting is reshaped, like flat lists
     assert http.post(f"/v1/envs/{instance_id}/step/", json={"action": action}).status_code == 200
+
+
+def test_each_contains_route_allows_only_its_own_method(http, create):
+    instance_id = create("CartPole-v1")
+    response = http.post(f"/v1/envs/{instance_id}/action_space/contains/1", json={"action": 1})
+    error_of(response, 405, "method_not_allowed")
+    assert "POST" not in response.headers["allow"]
+    error_of(http.get(f"/v1/envs/{instance_id}/action_space/contains"), 405, "method_not_allowed")

@@ -38,8 +38,12 @@ def _path_value(text: str):
         return text
 
 
-class ActionContains:
-    """``GET .../action_space/contains/{x}`` (the original) and ``POST .../contains``."""
+class ActionContainsByPath:
+    """``GET .../action_space/contains/{x}``, the original form.
+
+    A class of its own: Falcon answers 405 with ``Allow`` from the responders
+    a route's resource has, so each route gets exactly its own methods.
+    """
 
     def __init__(self, parts: Parts):
         self.parts = parts
@@ -47,6 +51,13 @@ class ActionContains:
     def on_get(self, req, resp, instance_id, x):
         with self.parts.table.use(instance_id) as instance:
             resp.media = {"member": spaces.contains(instance.env.action_space, _path_value(x))}
+
+
+class ActionContains:
+    """``POST .../action_space/contains`` with ``{"action": value}``."""
+
+    def __init__(self, parts: Parts):
+        self.parts = parts
 
     def on_post(self, req, resp, instance_id):
         body = params.read_object(req, self.parts.config.max_body_bytes)
