@@ -202,3 +202,32 @@ def test_each_contains_route_allows_only_its_own_method(http, create):
     error_of(response, 405, "method_not_allowed")
     assert "POST" not in response.headers["allow"]
     error_of(http.get(f"/v1/envs/{instance_id}/action_space/contains"), 405, "method_not_allowed")
+
+
+BODIES = [None, b"{}", b"null", b"[]", b'"x"', b"{", b'{"action": {"a": [1, "NaN"]}}',
+          b'{"env_id": "CartPole-v1", "seed": 1, "kwargs": {"x": null}}']
+
+
+def test_no_route_method_or_body_yields_a_server_error(http, create):
+    """Every routed path, every method, a spread of bodies: 2xx/4xx only (501
+    only for the documented not_implemented), and the server keeps serving."""
+    from gym_http_server.app import routes
+    from gym_http_server.config import Parts, ServerConfig
+    from gym_http_server.instances import InstanceTable
+
+    live = create("CartPole-v1")
+    paths = [path for path, _ in routes(Parts(config=ServerConfig(), table=InstanceTable(1)))]
+    for template in paths:
+        if template == "/v1/shutdown":
+            continue  # this server was not started with --allow-shutdown; tested elsewhere
+        for instance_id in (live, "deadbeef"):
+            path = template.replace("{instance_id}", instance_id).replace("{x}", "1")
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"]:
+                if method in ("DELETE", "POST") and template.endswith(("{instance_id}", "close")):
+                    continue  # would close the live instance mid-sweep
+                for body in BODIES:
+                    response = http.request(method, path, content=body)
+                    status = response.status_code
+                    assert status < 500 or (status == 501 and response.json()["code"] ==
+                                            "not_implemented"), (method, path, body, status)
+    assert http.get(f"/v1/envs/{live}/").status_code == 200
