@@ -7,7 +7,7 @@ PORT   ?= 5000
 SERVER ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server test-node test-julia conformance bench clean
+.PHONY: serve test lint test-server test-sdk-python test-node test-julia conformance bench clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -30,6 +30,16 @@ lint: $(VENV)/.dev
 test-server: $(VENV)/.dev
 	$(PYTEST) server/tests
 
+# torch is pinned: its CPU wheel is on disk, an unpinned one is a multi-GB CUDA build.
+$(VENV)/.sdk-python: $(VENV)/.dev sdk/python/pyproject.toml
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e './sdk/python[test]'
+	touch $@
+
+test-sdk-python: $(VENV)/.sdk-python
+	$(BIN)/ruff format --check sdk/python
+	$(PYTEST) sdk/python/tests
+
 # The Node SDK against the reference server from .venv.
 test-node: $(VENV)/.dev
 	cd sdk/node && npm ci --no-audit --no-fund && \
@@ -43,7 +53,7 @@ test-julia: $(VENV)/.dev
 bench: $(VENV)/.server
 	$(BIN)/python bench/step_throughput.py
 
-test: lint test-server test-node test-julia
+test: lint test-server test-sdk-python test-node test-julia
 
 clean:
 	rm -rf $(VENV) sdk/node/node_modules

@@ -114,3 +114,13 @@ def test_info_values_become_strict_json():
 def test_empty_sequences_are_members_stacked_or_not():
     assert spaces.contains(gs.Sequence(gs.Discrete(3)), [])
     assert spaces.contains(gs.Sequence(gs.Box(-1.0, 1.0, (2,), np.float32), stack=True), [])
+
+
+def test_response_serializer_never_fails_on_unforeseen_types():
+    import datetime
+
+    from gym_http_server.app import dump_json
+
+    data = {"a": np.float64(1.5), "b": np.arange(2), "c": datetime.time(1), "d": Ellipsis}
+    assert orjson.loads(dump_json(data)) == {"a": 1.5, "b": [0, 1], "c": "01:00:00",
+                                             "d": "Ellipsis"}
