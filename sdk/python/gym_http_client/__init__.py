@@ -1,0 +1,47 @@
+"""Gymnasium environments on a gym-http-server, from Python.
+
+- ``make(env_id, base_url=...)`` returns a ``RemoteEnv``, a real ``gymnasium.Env``.
+- ``Client`` and ``ServerError`` are drop-in replacements for the original
+  openai/gym-http-api client.
+- ``HTTPClient`` is the transport underneath, for raw access to the v1 API.
+"""
+
+from .client import DEFAULT_BASE_URL, HTTPClient, Response, RetryPolicy, retry_delay
+from .env import RemoteEnv, make
+from .errors import (
+    AuthError,
+    BadRequestError,
+    GymConnectionError,
+    GymHTTPError,
+    GymTimeoutError,
+    InternalServerError,
+    LimitError,
+    UnknownInstanceError,
+    UnsupportedError,
+)
+from .legacy import Client, ServerError
+from .spaces import UnsupportedSpaceError
+
+__version__ = "1.0.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "HTTPClient",
+    "Response",
+    "RetryPolicy",
+    "retry_delay",
+    "GymHTTPError",
+    "GymConnectionError",
+    "GymTimeoutError",
+    "BadRequestError",
+    "UnknownInstanceError",
+    "LimitError",
+    "AuthError",
+    "UnsupportedError",
+    "InternalServerError",
+    "UnsupportedSpaceError",
+    "RemoteEnv",
+    "make",
+    "Client",
+    "ServerError",
+]
