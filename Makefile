@@ -7,7 +7,7 @@ PORT   ?= 5000
 SERVER ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server test-sdk-python test-node test-julia conformance bench clean
+.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -29,6 +29,24 @@ lint: $(VENV)/.dev
 
 test-server: $(VENV)/.dev
 	$(PYTEST) server/tests
+
+$(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
+	$(BIN)/python -m pip install -q -e ./conformance
+	touch $@
+
+# Check any server: `make conformance SERVER=http://host:port`; without
+# SERVER, against a reference server started for the run.
+conformance: $(VENV)/.conformance
+ifeq ($(SERVER),)
+	PYTHONPATH=server/tests $(BIN)/gym-http-conformance --start-reference --import testenvs
+else
+	$(BIN)/gym-http-conformance $(SERVER)
+endif
+
+# Case files, the runner against the reference server and broken servers,
+# schemathesis and hypothesis fuzzing (bounded).
+test-conformance: $(VENV)/.conformance
+	$(PYTEST) conformance/tests
 
 # torch is pinned: its CPU wheel is on disk, an unpinned one is a multi-GB CUDA build.
 $(VENV)/.sdk-python: $(VENV)/.dev sdk/python/pyproject.toml
@@ -53,7 +71,7 @@ test-julia: $(VENV)/.dev
 bench: $(VENV)/.server
 	$(BIN)/python bench/step_throughput.py
 
-test: lint test-server test-sdk-python test-node test-julia
+test: lint test-server conformance test-conformance test-sdk-python test-node test-julia
 
 clean:
 	rm -rf $(VENV) sdk/node/node_modules

@@ -175,3 +175,10 @@ def test_health_and_spec_are_served(http, conforms):
     assert response.headers["content-type"].startswith("application/yaml")
     from conftest import SPEC_PATH
     assert response.content == SPEC_PATH.read_bytes()
+
+
+def test_every_registry_id_can_really_be_created(http):
+    for entry in http.get("/v1/registry/").json()["envs"]:
+        response = http.post("/v1/envs/", json={"env_id": entry["env_id"]})
+        assert response.status_code == 200, (entry["env_id"], response.text)
+        http.post(f"/v1/envs/{response.json()['instance_id']}/close/")

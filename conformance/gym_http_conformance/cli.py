@@ -1,0 +1,63 @@
+"""``gym-http-conformance URL``: run the cases against a server, report, and
+exit non-zero on any failure so CI can gate on it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+from . import __version__
+from .cases import default_cases_dir, load_case_files
+from .report import junit_xml, summary, write_line
+from .runner import FAILED, run_cases
+from .transport import Transport
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gym-http-conformance",
+        description="Check a gym-http-api server against the language-neutral conformance cases.",
+    )
+    p.add_argument("url", nargs="?", help="base URL of the server, e.g. http://127.0.0.1:5000")
+    p.add_argument("--cases", type=Path, default=None,
+                   help=f"directory of case files (default: the packaged {default_cases_dir()})")
+    p.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                   help="also write a JUnit XML report to FILE")
+    p.add_argument("-k", dest="select", default="", metavar="SUBSTRING",
+                   help="only cases whose topic/name contains SUBSTRING")
+    p.add_argument("--start-reference", action="store_true",
+                   help="start the reference gym-http-server on a free port and check it")
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                   help="with --start-reference: a module registering extra environments")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if bool(args.url) == args.start_reference:
+        parser().error("give a server URL, or --start-reference (not both)")
+    if args.url:
+        try:
+            Transport(args.url)
+        except ValueError as error:
+            parser().error(str(error))
+    case_files = load_case_files(args.cases)
+    if args.start_reference:
+        from .reference import reference_server
+        server = reference_server(args.imports)
+    else:
+        server = nullcontext(args.url)
+    with server as base_url:
+        print(f"gym-http-conformance {__version__}: checking {base_url}", flush=True)
+        results = run_cases(base_url, case_files, select=args.select,
+                            on_result=lambda result: write_line(result, sys.stdout))
+    print(summary(results))
+    if args.junit:
+        args.junit.write_bytes(junit_xml(results, base_url))
+    if not results:
+        print("no cases selected", file=sys.stderr)
+        return 2
+    return 1 if any(result.outcome == FAILED for result in results) else 0

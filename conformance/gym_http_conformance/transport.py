@@ -1,0 +1,65 @@
+"""Plain HTTP/1.1 with the standard library: the runner needs nothing else,
+and sees every response as sent (no redirects followed, no retries)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .pointer import MISSING
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    text: str
+    body: Any = field(default=MISSING)  # the parsed JSON, or MISSING
+
+
+class Transport:
+    """Sends requests to one server; ``base_url`` may carry a path prefix."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0):
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        self.scheme = parts.scheme
+        self.netloc = parts.netloc
+        self.prefix = parts.path
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, data: bytes | None = None,
+                headers: dict[str, str] | None = None) -> Response:
+        connection_class = (http.client.HTTPSConnection if self.scheme == "https"
+                            else http.client.HTTPConnection)
+        connection = connection_class(self.netloc, timeout=self.timeout)
+        try:
+            connection.request(method, self.prefix + path, body=data, headers=headers or {})
+            raw = connection.getresponse()
+            payload = raw.read()
+            response_headers = {name.lower(): value for name, value in raw.getheaders()}
+        finally:
+            connection.close()
+        text = payload.decode("utf-8", errors="replace")
+        return Response(raw.status, response_headers, text, parse_json(text))
+
+    def get_json(self, path: str) -> Any:
+        return self.request("GET", path).body
+
+
+def parse_json(text: str) -> Any:
+    """Strict RFC 8259: NaN and Infinity tokens are not JSON."""
+    if not text.strip():
+        return MISSING
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not JSON")
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except ValueError:
+        return MISSING

@@ -1,0 +1,88 @@
+"""The case files themselves: valid against case.schema.json, one topic per
+file, unique names, and only operators and schemas that exist."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from gym_http_conformance.assertions import OPERATORS
+from gym_http_conformance.cases import case_schema, load_case_files, openapi_document
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
+CASE_PATHS = sorted(CASES_DIR.glob("*.json"))
+
+
+def test_case_schema_is_a_valid_json_schema():
+    Draft202012Validator.check_schema(case_schema())
+
+
+def test_every_topic_the_suite_promises_has_a_file():
+    topics = {path.stem for path in CASE_PATHS}
+    assert {"lifecycle", "envs", "reset", "step", "spaces", "errors", "legacy",
+            "recording", "service"} <= topics
+
+
+@pytest.mark.parametrize("path", CASE_PATHS, ids=lambda p: p.name)
+def test_case_file_matches_the_case_schema(path):
+    data = json.loads(path.read_text())
+    errors = list(Draft202012Validator(case_schema()).iter_errors(data))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
+
+
+@pytest.mark.parametrize("path", CASE_PATHS, ids=lambda p: p.name)
+def test_topic_equals_file_name_and_case_names_are_unique(path):
+    data = json.loads(path.read_text())
+    assert data["topic"] == path.stem
+    names = [case["name"] for case in data["cases"]]
+    assert len(names) == len(set(names)), names
+
+
+def steps_of(case_file):
+    for case in case_file.cases:
+        for step in case["steps"] + case.get("cleanup", []):
+            yield case["name"], step
+
+
+def test_every_named_schema_exists_in_the_spec():
+    schemas = openapi_document()["components"]["schemas"]
+    for case_file in load_case_files(CASES_DIR):
+        for name, step in steps_of(case_file):
+            schema = step.get("expect", {}).get("schema")
+            assert schema is None or schema in schemas, (case_file.topic, name, schema)
+
+
+def test_every_expected_code_is_in_the_spec():
+    codes = set(openapi_document()["components"]["schemas"]["ErrorCode"]["enum"])
+    for case_file in load_case_files(CASES_DIR):
+        for name, step in steps_of(case_file):
+            code = step.get("expect", {}).get("code")
+            assert code is None or code in codes, (case_file.topic, name, code)
+
+
+def test_runner_knows_every_operator_of_the_format():
+    assertion = case_schema()["$defs"]["assertion"]["properties"]
+    assert set(assertion) - {"pointer"} == OPERATORS
+
+
+def test_cases_cover_every_operation_of_the_spec():
+    """Each path+method of spec/openapi.yaml is requested by at least one case."""
+    import re
+
+    requested = set()
+    for case_file in load_case_files(CASES_DIR):
+        for _, step in steps_of(case_file):
+            path = re.sub(r"\{\{[a-z0-9_]+\}\}", "ID", step["request"]["path"]).rstrip("/")
+            requested.add((step["request"]["method"], path))
+    missing = []
+    for path, operations in openapi_document()["paths"].items():
+        pattern = re.sub(r"\{[a-z_]+\}", "[^/]+", path.rstrip("/")) + "$"
+        for method in operations:
+            if method == "parameters":
+                continue
+            if not any(m == method.upper() and re.match(pattern, p) for m, p in requested):
+                missing.append(f"{method.upper()} {path}")
+    assert not missing, missing
