@@ -49,7 +49,7 @@ test-conformance: $(VENV)/.conformance
 	$(PYTEST) conformance/tests
 
 # torch is pinned: its CPU wheel is on disk, an unpinned one is a multi-GB CUDA build.
-$(VENV)/.sdk-python: $(VENV)/.dev sdk/python/pyproject.toml
+$(VENV)/.sdk-python: $(VENV)/.conformance sdk/python/pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e './sdk/python[test]'
 	touch $@

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import json
 
-import jsonschema
 import pytest
-from case_runner import SpecSchemas, load_case_files, run_case
+from case_runner import failure_text, run_case
 
-from conftest import REPO
 from gym_http_client import HTTPClient, RetryPolicy
+from gym_http_conformance import runner
+from gym_http_conformance.cases import load_case_files
 
-CASES_DIR = REPO / "conformance" / "cases"
-CASE_SCHEMA = REPO / "conformance" / "case.schema.json"
-SPEC = REPO / "spec" / "openapi.yaml"
-FILES = load_case_files(CASES_DIR)
 CASES = [
-    pytest.param(case, id=f"{data['topic']}/{case['name']}")
-    for _, data in FILES
-    for case in data["cases"]
+    pytest.param(case_file.topic, case, id=f"{case_file.topic}/{case['name']}")
+    for case_file in load_case_files()
+    for case in case_file.cases
 ]
-
-
-@pytest.fixture(scope="module")
-def schemas():
-    return SpecSchemas(SPEC)
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +25,12 @@ def raw_http(base_url):
         yield http
 
 
-@pytest.mark.parametrize("path, data", FILES, ids=[p.name for p, _ in FILES])
-def test_case_file_matches_the_case_format(path, data):
-    jsonschema.Draft202012Validator(json.loads(CASE_SCHEMA.read_text())).validate(data)
-    assert data["topic"] == path.stem
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_conformance_case(case, raw_http, schemas, registered):
-    missing = [env for env in case.get("requires_envs", []) if env not in registered]
-    if missing:
-        pytest.skip(f"SKIPPED: the server does not register {missing}")
-    run_case(case, raw_http, schemas)
+@pytest.mark.parametrize("topic, case", CASES)
+def test_conformance_case(topic, case, raw_http, registered):
+    result = run_case(case, raw_http, registered, topic)
+    if result.outcome == runner.SKIPPED:
+        pytest.skip(f"SKIPPED: {result.reason}")
+    assert result.outcome == runner.PASSED, failure_text(result)
 
 
 BROKEN = [
@@ -77,14 +62,12 @@ BROKEN = [
 @pytest.mark.parametrize(
     "step", BROKEN, ids=lambda s: json.dumps(s.get("expect", s["request"]))[:60]
 )
-def test_runner_fails_cases_whose_expectations_do_not_hold(step, raw_http, schemas):
-    from case_runner import CaseFailure
-
-    with pytest.raises(CaseFailure):
-        run_case({"name": "broken", "description": "must fail", "steps": [step]}, raw_http, schemas)
+def test_runner_fails_cases_whose_expectations_do_not_hold(step, raw_http, registered):
+    case = {"name": "broken", "description": "must fail", "steps": [step]}
+    assert run_case(case, raw_http, registered).outcome == runner.FAILED
 
 
-def test_runner_saves_substitutes_and_cleans_up(raw_http, schemas):
+def test_runner_saves_substitutes_and_cleans_up(raw_http, registered):
     case = {
         "name": "save_and_reuse",
         "description": "values saved from one step feed the next",
@@ -112,6 +95,7 @@ def test_runner_saves_substitutes_and_cleans_up(raw_http, schemas):
         ],
         "cleanup": [{"request": {"method": "POST", "path": "/v1/envs/{{iid}}/close/"}}],
     }
-    log = run_case(case, raw_http, schemas)
-    instance_id = log[1].split("/")[3]
-    assert instance_id not in raw_http.list_envs()
+    before = set(raw_http.list_envs())
+    result = run_case(case, raw_http, registered)
+    assert result.outcome == runner.PASSED, failure_text(result)
+    assert set(raw_http.list_envs()) == before
