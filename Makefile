@@ -24,8 +24,12 @@ $(VENV)/.dev: $(VENV)/.server requirements-dev.txt
 serve: $(VENV)/.server
 	$(BIN)/gym-http-server --listen $(HOST) --port $(PORT)
 
+# Python (ruff), JavaScript (node --check), Julia (tree-sitter parse).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check sdk/python
+	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done
+	$(PYTEST) sdk/julia/check -k "parses or parse_check"
 
 test-server: $(VENV)/.dev
 	$(PYTEST) server/tests
