@@ -1,0 +1,33 @@
+"""What ``pip install ./server`` ships: the package, the CLI, and the spec itself
+(a symlink to spec/openapi.yaml in the tree, a real file in the wheel)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import SPEC_PATH
+
+SERVER_DIR = Path(__file__).parents[1]
+
+
+def test_wheel_ships_the_spec_and_the_console_script(tmp_path):
+    shutil.rmtree(SERVER_DIR / "build", ignore_errors=True)  # setuptools reuses a stale one
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path), str(SERVER_DIR)],
+        check=True, capture_output=True, timeout=300,
+    )
+    shutil.rmtree(SERVER_DIR / "build", ignore_errors=True)
+    wheel = next(tmp_path.glob("gym_http_server-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert archive.read("gym_http_server/openapi.yaml") == SPEC_PATH.read_bytes()
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "gym-http-server = gym_http_server.cli:main" in archive.read(entry_points).decode()
+    for module in ["app", "spaces", "instances", "catalog", "cli", "testing",
+                   "resources/envs", "resources/spaces"]:
+        assert f"gym_http_server/{module}.py" in names
