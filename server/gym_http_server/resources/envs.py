@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from .. import body as params
-from .. import catalog, spaces
+from .. import catalog, params, spaces
 from ..config import Parts
 from ..errors import InvalidAction, InvalidParameter, MissingParameter, UnsupportedSpace
 from ..instances import Instance

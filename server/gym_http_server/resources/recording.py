@@ -6,7 +6,7 @@ Recording has its own design; until it lands these answer a documented
 
 from __future__ import annotations
 
-from .. import body as params
+from .. import params
 from ..config import Parts
 from ..errors import NotImplementedYet
 

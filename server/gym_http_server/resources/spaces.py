@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .. import body as params
-from .. import spaces
+from .. import params, spaces
 from ..config import Parts
 from ..errors import MalformedJson
 

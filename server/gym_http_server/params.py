@@ -1,4 +1,4 @@
-"""Request bodies: JSON whatever Content-Type a legacy client sent, size-capped."""
+"""Request bodies and their parameters: JSON whatever the Content-Type, size-capped."""
 
 from __future__ import annotations
 
