@@ -19,7 +19,7 @@ TESTING_SPACES = [
     gs.Box(-1.0, 1.0, (3,), np.float32),
     gs.Box(-np.inf, np.inf, (2, 2), np.float64),
     gs.Box(0, 255, (2, 3), np.uint8),
-    gs.Box(np.array([-np.inf, 0.0]), np.array([1.0, np.inf]), dtype=np.float32),
+    gs.Box(np.array([-np.inf, 0.0], np.float32), np.array([1.0, np.inf], np.float32)),
     gs.MultiBinary(4),
     gs.MultiBinary([2, 3]),
     gs.MultiDiscrete([3, 2, 4]),
@@ -73,7 +73,7 @@ def test_discrete_keeps_the_original_fields_and_adds_start():
 
 
 def test_box_keeps_legacy_flat_bounds_with_1e100_and_adds_exact_bounds():
-    box = gs.Box(np.array([[-np.inf, 0.0]]), np.array([[1.0, np.inf]]), dtype=np.float32)
+    box = gs.Box(np.array([[-np.inf, 0.0]], np.float32), np.array([[1.0, np.inf]], np.float32))
     description = spaces.describe(box)
     assert description["shape"] == [1, 2]
     assert description["low"] == [-1e100, 0.0]
