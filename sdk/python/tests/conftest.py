@@ -16,7 +16,7 @@ ALL_SPACES = "GymHttpTest/AllSpaces-v0"
 
 
 def server_env() -> dict:
-    """PYTHONPATH so that ``--import testenvs`` finds the lead's test environments."""
+    """PYTHONPATH so that ``--import testenvs`` finds the server's test environments."""
     paths = [str(TEST_ENVS_DIR), os.environ.get("PYTHONPATH", "")]
     return {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
 
