@@ -99,6 +99,24 @@ class Response:
     is_json: bool = field(default=False)
 
 
+def create_body(
+    env_id: str,
+    *,
+    seed: int | None = None,
+    render_mode: str | None = None,
+    kwargs: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /v1/envs/``: only the fields given, as the original sent."""
+    body: dict[str, Any] = {"env_id": env_id}
+    if seed is not None:
+        body["seed"] = seed
+    if render_mode is not None:
+        body["render_mode"] = render_mode
+    if kwargs:
+        body["kwargs"] = dict(kwargs)
+    return body
+
+
 class HTTPClient:
     """The low-level v1 API: ``request`` for raw access, one method per call the SDK makes."""
 
@@ -201,13 +219,7 @@ class HTTPClient:
         render_mode: str | None = None,
         kwargs: Mapping[str, Any] | None = None,
     ) -> str:
-        body: dict[str, Any] = {"env_id": env_id}
-        if seed is not None:
-            body["seed"] = seed
-        if render_mode is not None:
-            body["render_mode"] = render_mode
-        if kwargs:
-            body["kwargs"] = dict(kwargs)
+        body = create_body(env_id, seed=seed, render_mode=render_mode, kwargs=kwargs)
         return self.call("POST", "/v1/envs/", body)["instance_id"]
 
     def list_envs(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import errors
-from .client import DEFAULT_BASE_URL, NO_BODY, HTTPClient
+from .client import DEFAULT_BASE_URL, NO_BODY, HTTPClient, create_body
 from .spaces import jsonable
 
 
@@ -89,13 +89,7 @@ class Client:
         render_mode: str | None = None,
         kwargs: dict | None = None,
     ) -> str:
-        data: dict[str, Any] = {"env_id": env_id}
-        if seed is not None:
-            data["seed"] = seed
-        if render_mode is not None:
-            data["render_mode"] = render_mode
-        if kwargs:
-            data["kwargs"] = kwargs
+        data = create_body(env_id, seed=seed, render_mode=render_mode, kwargs=kwargs)
         return self._post_request("/v1/envs/", data)["instance_id"]
 
     def env_list_all(self) -> dict:
