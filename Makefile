@@ -67,10 +67,11 @@ test-node: $(VENV)/.dev
 	cd sdk/node && npm ci --no-audit --no-fund && \
 		GYM_HTTP_SERVER_BIN=$(abspath $(BIN))/gym-http-server npm test
 
-# No Julia runtime or registry here: parse and cross-check the sources, and
-# say SKIPPED for the Julia test run (it runs where `julia` is on PATH).
+# No Julia registry here: parse and cross-check the sources, run the
+# stdlib-only tests on Debian 11's Julia 1.5.3 (unpacked into .venv), and say
+# SKIPPED for the full Pkg.test() (it runs where HTTP.jl and JSON3.jl install).
 test-julia: $(VENV)/.dev
-	$(PYTEST) -rs sdk/julia/check
+	GYM_HTTP_JULIA_HOME=$(abspath $(VENV))/julia-debian11 $(PYTEST) -rs sdk/julia/check
 
 bench: $(VENV)/.server
 	$(BIN)/python bench/step_throughput.py

@@ -8,6 +8,10 @@
    conformance/case.schema.json defines, and runs every case file found.
 4. With a `julia` on PATH, the package's own tests run against a live server;
    without one, the test is SKIPPED loudly with the reason.
+5. Debian 11's Julia 1.5.3, unpacked into GYM_HTTP_JULIA_HOME by
+   check/debian_julia.sh, runs test/stdlib_only.jl: every offline test that
+   needs only Julia's standard library, against the real sources. Where that
+   install is impossible (no network, no apt), the test is SKIPPED loudly.
 """
 
 from __future__ import annotations
@@ -236,13 +240,13 @@ def test_every_exported_name_is_defined():
 JULIA_BUILTINS = set(
     """
 @__DIR__ @error @test @test_skip @test_throws @testset @warn
-ArgumentError Bool Float64 Int Ref String Tuple
-all any append! axes basename ceil collect copy endswith enumerate fill filter filter!
-first get haskey include isempty isfinite isinf isinteger isnan join joinpath keys length
-lowercase match max min nameof normpath ntuple occursin pairs parse permutedims print
-println prod push! rand read readdir replace repr reshape rethrow reverse rstrip selectdim
-size sleep something sort! split sprint startswith string strip throw tryparse typeof
-uppercase zip
+ArgumentError Bool Dict ErrorException Expr Float32 Float64 Int Ref String Tuple
+all any append! axes basename ceil collect copy endswith enumerate error fill filter filter!
+first get haskey include isdefined isempty isfinite isinf isinteger isnan join joinpath keys
+length lowercase map match max min nameof normpath ntuple occursin pairs parse permutedims
+print println prod push! rand read readdir replace repr reshape rethrow reverse rstrip
+selectdim size sleep something sort sort! split sprint startswith string strip throw
+tryparse typeof uppercase values zip
 """.split()
 )
 
@@ -379,16 +383,22 @@ def test_runner_reads_the_case_directory_rather_than_a_list():
 # --- 4. the Julia tests themselves -----------------------------------------
 
 
+def loud_skip(message: str) -> None:
+    print("\n" + "!" * 100 + "\n" + message + "\n" + "!" * 100, file=sys.stderr)
+    pytest.skip(message)
+
+
 def test_julia_package_tests_against_a_live_server():
     julia = shutil.which("julia")
     if julia is None:
-        message = (
-            "SKIPPED: Julia SDK tests (sdk/julia/test/runtests.jl) did not run: no Julia runtime "
-            "on this machine and no Julia package registry reachable (HTTP.jl, JSON3.jl cannot be "
-            "installed); only the static checks above ran"
+        loud_skip(
+            "SKIPPED: the full Julia SDK tests (sdk/julia/test/runtests.jl via Pkg.test()) did not "
+            "run because HTTP.jl and JSON3.jl cannot be installed (no Julia package registry "
+            "reachable) and no `julia` is on PATH: transport, API calls, RemoteEnv, the lifecycle "
+            "test, the conformance cases against a live server, and error/assertion messages that "
+            "need JSON3 are checked statically only. The stdlib-only offline tests run on Debian "
+            "11's Julia 1.5.3 (test_stdlib_only_tests_run_on_debian_julia)"
         )
-        print("\n" + "!" * 100 + "\n" + message + "\n" + "!" * 100, file=sys.stderr)
-        pytest.skip(message)
     from gym_http_server.testing import running_server
 
     with running_server() as base_url:
@@ -434,3 +444,130 @@ def test_readme_examples_parse_and_call_only_exported_names():
         assert syntax_problems(block.encode()) == [], block
         plain, _ = called_names(parse(block.encode()))
         assert plain - exported - JULIA_BUILTINS == set(), block
+
+
+# --- 5. stdlib-only tests on Debian 11's Julia 1.5.3 ------------------------
+
+JULIA_HOME = Path(os.environ.get("GYM_HTTP_JULIA_HOME", REPO / ".venv" / "julia-debian11"))
+INSTALLER = SDK / "check" / "debian_julia.sh"
+STDLIB_ONLY = SDK / "test" / "stdlib_only.jl"
+
+
+@pytest.fixture(scope="module")
+def debian_julia() -> tuple[list[str], dict[str, str]]:
+    """(command, environment) to run Debian 11's Julia, installed on first use
+    into JULIA_HOME; a loud skip when it cannot be installed here."""
+    try:
+        install = subprocess.run(
+            ["bash", str(INSTALLER), str(JULIA_HOME)], capture_output=True, text=True, timeout=600
+        )
+        problem = install.stderr.strip().splitlines()[-1:] if install.returncode else None
+    except (OSError, subprocess.TimeoutExpired) as err:
+        problem = [repr(err)]
+    if problem:
+        loud_skip(
+            "SKIPPED: the stdlib-only Julia tests (sdk/julia/test/stdlib_only.jl) did not run "
+            f"because Debian 11's Julia 1.5.3 could not be installed into {JULIA_HOME} "
+            f"(sdk/julia/check/debian_julia.sh failed: {' '.join(problem)})"
+        )
+    lib = JULIA_HOME / "root" / "usr" / "lib" / "x86_64-linux-gnu"
+    env = {**os.environ, "LD_LIBRARY_PATH": f"{lib}:{lib / 'julia'}"}
+    return [str(JULIA_HOME / "root" / "usr" / "bin" / "julia"), "--startup-file=no"], env
+
+
+def run_julia(debian_julia, script: Path) -> subprocess.CompletedProcess:
+    command, env = debian_julia
+    return subprocess.run(
+        [*command, str(script)], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_summary(output: str) -> dict[str, int]:
+    """The counts of the last top-level Test summary, e.g. {"Pass": 134,
+    "Total": 134}; columns with no entries (Fail, Error, Broken) are absent."""
+    lines = output.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Test Summary:")]
+    assert starts, "no Test Summary in the output:\n" + output
+    header, counts = lines[starts[-1]], lines[starts[-1] + 1]
+    names = header.split("|", 1)[1].split()
+    values = [int(value) for value in counts.split("|", 1)[1].split()]
+    return dict(zip(names, values, strict=True))
+
+
+test_summary.__test__ = False  # a helper, not a test
+
+
+def test_summary_parser_reads_failures_and_errors():
+    output = (
+        "Test Summary: | Pass  Fail  Error  Total\n"
+        "GymHTTP       |  120     2      1    123\n"
+        "  retry policy |   14     2            16\n"
+    )
+    assert test_summary(output) == {"Pass": 120, "Fail": 2, "Error": 1, "Total": 123}
+
+
+def test_stdlib_only_tests_run_on_debian_julia(debian_julia):
+    result = run_julia(debian_julia, STDLIB_ONLY)
+    output = result.stdout + result.stderr
+    print(output)
+    assert "on Julia 1.5.3" in output, output
+    assert result.returncode == 0, output
+    counts = test_summary(output)
+    assert counts.get("Pass", 0) >= 100 and counts["Pass"] == counts["Total"], counts
+    assert not {"Fail", "Error", "Broken"} & set(counts), counts
+
+
+def test_stdlib_only_run_fails_on_a_false_test(debian_julia, tmp_path: Path):
+    """Teeth: the same harness plus one false @test must make Julia exit non-zero."""
+    script = tmp_path / "with_false_test.jl"
+    script.write_text(
+        f"include({json.dumps(str(STDLIB_ONLY))})\n"
+        '@testset "deliberately false" begin\n'
+        '    @test GymHTTP.decode_float("Infinity") == -Inf\n'
+        "end\n"
+    )
+    result = run_julia(debian_julia, script)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert test_summary(output) == {"Fail": 1, "Total": 1}, output
+
+
+def sdk_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of src/ and test/ with `old` replaced by `new` in `file`."""
+    copy = tmp_path / "julia"
+    for folder in ("src", "test"):
+        shutil.copytree(SDK / folder, copy / folder)
+    target = copy / file
+    source = target.read_text()
+    assert source.count(old) == 1, (file, old)
+    target.write_text(source.replace(old, new))
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        # a behaviour change in the sources is caught by the tests
+        (
+            "src/spaces.jl",
+            'x == "Infinity" && return Inf',
+            'x == "Infinity" && return -Inf',
+            "Fail",
+        ),
+        # a load-time need for HTTP.jl (here a method signature) stops the run:
+        # nothing in the harness stands in for HTTP.jl
+        (
+            "src/client.jl",
+            "body_text(response::RawResponse) = String(copy(response.body))",
+            "body_text(response::HTTP.Response) = String(copy(response.body))",
+            "UndefVarError: HTTP not defined",
+        ),
+    ],
+    ids=["wrong-infinity", "load-time-HTTP"],
+)
+def test_stdlib_only_run_fails_on_a_broken_sdk(debian_julia, tmp_path, file, old, new, expected):
+    copy = sdk_copy(tmp_path, file, old, new)
+    result = run_julia(debian_julia, copy / "test" / "stdlib_only.jl")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert expected in output, output

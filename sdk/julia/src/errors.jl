@@ -122,17 +122,27 @@ The exception for an error response whose body is `{message, code}` JSON, or
 anything else a proxy may have answered.
 """
 function api_error(status::Integer, body::AbstractString)
+    parsed = try
+        plain(JSON3.read(body))
+    catch
+        nothing
+    end
+    return api_error(status, body, parsed)
+end
+
+"""
+    api_error(status, body, parsed) -> GymHTTPError
+
+The exception for an error response given its text and that text parsed as
+JSON (`nothing` when it is not JSON): `code` and `message` come from a
+`{message, code}` object, otherwise the text itself is the message.
+"""
+function api_error(status::Integer, body::AbstractString, parsed)
     code = ""
     message = isempty(body) ? "HTTP $status" : String(body)
-    parsed = nothing
-    try
-        parsed = JSON3.read(body)
-    catch
-        parsed = nothing
-    end
     if parsed isa AbstractDict
-        raw_code = get(parsed, :code, nothing)
-        raw_message = get(parsed, :message, nothing)
+        raw_code = get(parsed, "code", nothing)
+        raw_message = get(parsed, "message", nothing)
         raw_code isa AbstractString && (code = String(raw_code))
         raw_message isa AbstractString && (message = String(raw_message))
     end

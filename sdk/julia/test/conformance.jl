@@ -7,7 +7,11 @@
 # not depend on). The runner checks that such a body is JSON and counts the
 # schema checks it left out, so the report says so.
 
-const JSON = GymHTTP.JSON3
+# JSON3 is reached through GymHTTP inside function bodies only, so the pure
+# helpers below (pointers, equality, types, substitution) load and run with
+# the standard library alone (test/stdlib_only.jl).
+json_text(value) = GymHTTP.JSON3.write(value)
+parse_json_text(text::AbstractString) = GymHTTP.plain(GymHTTP.JSON3.read(text))
 
 const CASE_FIELDS = ("name", "description", "requires_envs", "steps", "cleanup")
 const STEP_FIELDS = ("comment", "request", "expect", "save")
@@ -43,13 +47,13 @@ Every case file in `dir`, sorted: new files are run without touching code.
 """
 case_files(dir::AbstractString) = sort!(filter(path -> endswith(path, ".json"), readdir(dir; join = true)))
 
-read_json_file(path::AbstractString) = GymHTTP.plain(JSON.read(read(path, String)))
+read_json_file(path::AbstractString) = parse_json_text(read(path, String))
 
 const PLACEHOLDER = r"\{\{([A-Za-z0-9_]+)\}\}"
 
 lookup(vars::AbstractDict, name::AbstractString) = haskey(vars, name) ? vars[name] : throw(UnsetVariable(String(name)))
 
-as_text(value) = value isa AbstractString ? String(value) : JSON.write(value)
+as_text(value) = value isa AbstractString ? String(value) : json_text(value)
 
 """
     substitute(x, vars)
@@ -136,7 +140,7 @@ end
 json_length(value::Union{AbstractString,AbstractVector,AbstractDict}) = length(value)
 json_length(value) = nothing
 
-show_json(value) = JSON.write(value)
+show_json(value) = json_text(value)
 
 """
     check_assertion(assertion, body) -> Union{String,Nothing}
@@ -244,7 +248,7 @@ function send_case_request(client::GymClient, request::AbstractDict)
     if haskey(request, "raw_body")
         payload = String(request["raw_body"])
     elseif haskey(request, "body")
-        payload = JSON.write(request["body"])
+        payload = json_text(request["body"])
         GymHTTP.header_value(headers, "Content-Type") === nothing && push!(headers, "Content-Type" => "application/json")
     end
     raw = GymHTTP.send_request(client, request["method"], request["path"]; body = payload, headers = headers, retries = 0)
@@ -252,7 +256,7 @@ function send_case_request(client::GymClient, request::AbstractDict)
     parsed, json = false, nothing
     if !isempty(text)
         try
-            json = GymHTTP.plain(JSON.read(text))
+            json = parse_json_text(text)
             parsed = true
         catch
             parsed = false

@@ -42,6 +42,7 @@ function conformance_testsets(client::GymClient, cases_dir::AbstractString)
 end
 
 @testset "GymHTTP" begin
+    include("offline_stdlib.jl")
     include("offline.jl")
     if CLIENT === nothing
         println("SKIPPED: lifecycle and conformance tests: GYM_HTTP_SERVER is not set ",
