@@ -25,7 +25,7 @@ from schemathesis.config import SchemathesisConfig
 
 from gym_http_conformance.cases import package_file
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 80
 
 INSTANCE_OPERATIONS = [
     "describeEnv", "deleteEnv", "resetEnv", "stepEnv", "renderEnv", "closeEnv",
@@ -71,6 +71,6 @@ def state_machine(reference_url):
 
 def test_stateful_fuzzing_finds_nothing(state_machine):
     state_machine.run(settings=hypothesis.settings(
-        max_examples=10, stateful_step_count=6, deadline=None, derandomize=True,
+        max_examples=60, stateful_step_count=10, deadline=None, derandomize=True,
         suppress_health_check=list(hypothesis.HealthCheck),
     ))
