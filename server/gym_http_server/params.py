@@ -1,4 +1,11 @@
-"""Request bodies and their parameters: JSON whatever the Content-Type, size-capped."""
+"""Request bodies and their parameters: JSON whatever the Content-Type, size-capped.
+
+Parameters are read the way the original gym-http-api read them, because its
+clients rely on it: a value of ``null``, ``""`` or ``[]`` counts as not given,
+so a required one is the legacy "was not provided" 400 and an optional one
+takes its default. A body of ``null``, ``""`` or ``[]`` (which the Ruby, Lua,
+MATLAB, JS, Clojure and Rust bindings send) likewise reads as no parameters.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,6 @@ from typing import Any
 import orjson
 
 from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MissingParameter, echo
-
-_MISSING = object()
 
 # Deeper nesting than any space needs (numpy arrays have at most 64 axes);
 # refusing it keeps recursive decoding far from Python's recursion limit.
@@ -56,10 +61,15 @@ def _nesting_depth(value: Any) -> int:
     return deepest if isinstance(value, (list, dict)) else 0
 
 
+def is_blank(value: Any) -> bool:
+    """Whether the original server counted this value as not given."""
+    return value is None or value == "" or value == []
+
+
 def read_object(req, max_bytes: int) -> dict:
-    """The body as a JSON object; absent, empty and null bodies read as {}."""
+    """The body as a JSON object; absent, empty and blank bodies read as {}."""
     body = read_json(req, max_bytes)
-    if body is None:
+    if is_blank(body):
         return {}
     if not isinstance(body, dict):
         raise InvalidParameter(f"Request body must be a JSON object, not {json_type(body)}")
@@ -81,15 +91,20 @@ def json_type(value: Any) -> str:
 
 
 def required(body: dict, name: str) -> Any:
-    value = body.get(name, _MISSING)
-    if value is _MISSING or value is None:
+    value = body.get(name)
+    if is_blank(value):
         raise MissingParameter(name)
     return value
 
 
+def optional(body: dict, name: str, default: Any = None) -> Any:
+    value = body.get(name)
+    return default if is_blank(value) else value
+
+
 def typed(body: dict, name: str, kind: str, default: Any = None, *, required_: bool = False) -> Any:
-    """A parameter of one JSON type; null and absent mean the default."""
-    value = required(body, name) if required_ else body.get(name)
+    """A parameter of one JSON type; absent and blank values mean the default."""
+    value = required(body, name) if required_ else optional(body, name)
     if value is None:
         return default
     if json_type(value) != kind or (kind == "number" and isinstance(value, bool)):
@@ -98,7 +113,7 @@ def typed(body: dict, name: str, kind: str, default: Any = None, *, required_: b
 
 
 def seed_param(body: dict) -> int | None:
-    seed = body.get("seed")
+    seed = optional(body, "seed")
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:

@@ -72,9 +72,16 @@ def test_malformed_json_is_400(http, raw):
     error_of(http.post("/v1/envs/", content=raw), 400, "malformed_json")
 
 
-@pytest.mark.parametrize("raw", [b"[]", b"1", b'"CartPole-v1"', b"true"])
+@pytest.mark.parametrize("raw", [b"[1]", b"1", b'"CartPole-v1"', b"true"])
 def test_non_object_bodies_are_400(http, raw):
     error_of(http.post("/v1/envs/", content=raw), 400, "invalid_parameter")
+
+
+@pytest.mark.parametrize("raw", [b"null", b'""', b"[]", b""])
+def test_blank_bodies_read_as_no_parameters(http, raw):
+    """The original ignored these bodies; its Ruby, Lua, MATLAB, JS, Clojure and
+    Rust bindings send them on reset, close, monitor/close and shutdown."""
+    error_of(http.post("/v1/envs/", content=raw), 400, "missing_parameter")
 
 
 def test_bodies_are_json_whatever_the_content_type(http):

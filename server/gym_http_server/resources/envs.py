@@ -22,8 +22,9 @@ class EnvCollection:
         body = params.read_object(req, self.parts.config.max_body_bytes)
         env_id = params.required(body, "env_id")
         seed = params.seed_param(body)
-        env = catalog.make(env_id, body.get("render_mode"), body.get("kwargs"))
-        instance = self.parts.table.add(env_id, env, seed=seed, kwargs=body.get("kwargs") or {})
+        kwargs = params.optional(body, "kwargs", {})
+        env = catalog.make(env_id, params.optional(body, "render_mode"), kwargs)
+        instance = self.parts.table.add(env_id, env, seed=seed, kwargs=kwargs)
         resp.media = {"instance_id": instance.instance_id}
 
 
@@ -65,6 +66,7 @@ class Close:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
+        params.read_object(req, self.parts.config.max_body_bytes)  # no parameters
         self.parts.table.close(instance_id)
         resp.status = falcon.HTTP_204
 
@@ -114,6 +116,9 @@ def decode_action(instance: Instance, data) -> object:
     space = instance.env.action_space
     if not spaces.is_supported(space):
         raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
+    if params.is_blank(data) and not spaces.contains(space, data):
+        # The original's reading; "" and [] stay actions where they are ones (Text, Sequence).
+        raise MissingParameter("action")
     try:
         action = spaces.decode(space, data)
     except ValueError as error:

@@ -6,7 +6,7 @@ from importlib import resources as package_files
 
 import falcon
 
-from .. import __version__
+from .. import __version__, params
 from ..config import Parts
 from ..errors import ShutdownDisabled
 
@@ -43,6 +43,7 @@ class Shutdown:
         self.parts = parts
 
     def on_post(self, req, resp):
+        params.read_object(req, self.parts.config.max_body_bytes)  # no parameters
         if not self.parts.config.allow_shutdown:
             raise ShutdownDisabled(
                 "Shutdown over HTTP is disabled; start the server with --allow-shutdown"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import params, spaces
 from ..config import Parts
-from ..errors import MalformedJson
+from ..errors import MalformedJson, MissingParameter
 
 
 class SpaceInfo:
@@ -60,7 +60,9 @@ class ActionContains:
 
     def on_post(self, req, resp, instance_id):
         body = params.read_object(req, self.parts.config.max_body_bytes)
-        action = params.required(body, "action")
+        action = body.get("action")
+        if action is None:  # "" and [] are values to test here (Text, Sequence)
+            raise MissingParameter("action")
         with self.parts.table.use(instance_id) as instance:
             resp.media = {"member": spaces.contains(instance.env.action_space, action)}
 
