@@ -13,7 +13,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 $(VENV)/.server: server/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ./server
+	$(BIN)/python -m pip install -q -e './server[video]'
 	touch $@
 
 # Everything the tests need.

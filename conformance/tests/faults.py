@@ -235,7 +235,7 @@ def broken_app(name: str):
     """The reference app with the named fault."""
     if name == "instances_share_state":
         config = ServerConfig()
-        return create_app(parts=Parts(config=config, table=SharedEnvTable(config.max_envs)))
+        return create_app(parts=Parts.from_config(config, SharedEnvTable(config.max_envs)))
     return Faulty(create_app(), MIDDLEWARE_FAULTS[name])
 
 

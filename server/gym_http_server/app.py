@@ -7,8 +7,7 @@ import orjson
 
 from . import errors
 from .config import Parts, ServerConfig
-from .instances import InstanceTable
-from .resources import envs, recording, service, spaces
+from .resources import envs, recording, results, service, spaces
 from .values import to_jsonable
 
 
@@ -31,6 +30,8 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         (f"{r}/monitor/start", recording.MonitorStart(parts)),
         (f"{r}/monitor/close", recording.MonitorClose(parts)),
         ("/v1/upload", recording.Upload(parts)),
+        ("/v1/results", results.ResultList(parts)),
+        ("/v1/results/{run_id}", results.Result(parts)),
         ("/v1/registry", service.Registry(parts)),
         ("/v1/shutdown", service.Shutdown(parts)),
         ("/openapi.yaml", service.Spec()),
@@ -60,8 +61,7 @@ def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = N
     their own ``parts`` instead.
     """
     if parts is None:
-        config = config or ServerConfig(**options)
-        parts = Parts(config=config, table=InstanceTable(config.max_envs))
+        parts = Parts.from_config(config or ServerConfig(**options))
     app = falcon.App()
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(dumps=dump_json, loads=orjson.loads)

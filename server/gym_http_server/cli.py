@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
                    help="most environments alive at once (default: %(default)s)")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                    help="largest request body accepted (default: %(default)s)")
-    p.add_argument("--data-dir", default=None, help="where recordings are written")
+    p.add_argument("--data-dir", default=None,
+                   help="folder for recordings and uploaded results; clients' folders are "
+                        "always inside it (default: a per-user data folder)")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help="import MODULE at start to register extra environments (repeatable)")
     p.add_argument("--allow-shutdown", action="store_true",

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .catalog import Registry
+from .dataroot import DataRoot
 from .instances import InstanceTable
+from .results import ResultsStore
 
 DEFAULT_MAX_ENVS = 1024
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -19,6 +21,7 @@ class ServerConfig:
     max_envs: int = DEFAULT_MAX_ENVS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     allow_shutdown: bool = False
+    # Recordings and results.sqlite3; None is a per-user data folder.
     data_dir: str | None = None
 
 
@@ -28,6 +31,15 @@ class Parts:
 
     config: ServerConfig
     table: InstanceTable
+    data_root: DataRoot
+    results: ResultsStore
     registry: Registry = field(default_factory=Registry)
     # Called after POST /v1/shutdown/ is accepted; start_server stops waitress.
     request_shutdown: Callable[[], None] = lambda: None
+
+    @classmethod
+    def from_config(cls, config: ServerConfig, table: InstanceTable | None = None) -> Parts:
+        data_root = DataRoot(config.data_dir)
+        table = table if table is not None else InstanceTable(config.max_envs)
+        return cls(config=config, table=table,
+                   data_root=data_root, results=ResultsStore(data_root))

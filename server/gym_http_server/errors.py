@@ -104,6 +104,43 @@ class UnsupportedSpace(ApiError):
     code = "unsupported_space"
 
 
+class InvalidDirectory(ApiError):
+    code = "invalid_directory"
+
+
+class RecordingExists(ApiError):
+    code = "recording_exists"
+
+
+class AlreadyRecording(ApiError):
+    code = "already_recording"
+
+
+class RecordingInProgress(ApiError):
+    code = "recording_in_progress"
+
+
+class VideoNeedsRgbArray(ApiError):
+    code = "video_needs_rgb_array"
+
+
+class VideoUnavailable(ApiError):
+    status = falcon.HTTP_501
+    code = "video_unavailable"
+
+
+class NoRecording(ApiError):
+    code = "no_recording"
+
+
+class UnknownRun(ApiError):
+    status = falcon.HTTP_404
+    code = "unknown_run"
+
+    def __init__(self, run_id: str):
+        super().__init__(f"No uploaded run has the id {echo(run_id)}")
+
+
 class TooManyEnvs(ApiError):
     status = falcon.HTTP_429
     code = "too_many_envs"
@@ -117,11 +154,6 @@ class BodyTooLarge(ApiError):
 class ShutdownDisabled(ApiError):
     status = falcon.HTTP_403
     code = "shutdown_disabled"
-
-
-class NotImplementedYet(ApiError):
-    status = falcon.HTTP_501
-    code = "not_implemented"
 
 
 # Codes for falcon's own errors (routing, methods, headers), by status.

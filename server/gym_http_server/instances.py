@@ -17,6 +17,7 @@ from typing import Any
 import gymnasium as gym
 
 from . import errors
+from .monitor import Recording
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Instance:
     total_steps: int = 0
     episode_steps: int = 0
     closed: bool = False
+    recording: Recording | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pending_seed: int | None = None
 
@@ -57,6 +59,8 @@ class Instance:
             )
         self.episodes += 1
         self.episode_steps = 0
+        if self.recording is not None:
+            self.recording.after_reset()
         return observation, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
@@ -65,12 +69,25 @@ class Instance:
                 f"Instance_id {self.instance_id} must be reset before its first step"
             )
         observation, reward, terminated, truncated, info = self.env.step(action)
+        if self.recording is not None:
+            self.recording.after_step(info)
         self.total_steps += 1
         self.episode_steps += 1
         return observation, reward, bool(terminated), bool(truncated), info
 
     def render(self) -> Any:
         return self.env.render() if self.env.render_mode is not None else None
+
+    def start_recording(self, recording: Recording) -> None:
+        self.recording = recording
+        self.env = recording.env
+
+    def stop_recording(self) -> Recording | None:
+        """Flush and unwrap; a finished episode is on disk once this returns."""
+        recording, self.recording = self.recording, None
+        if recording is not None:
+            self.env = recording.close()
+        return recording
 
 
 class InstanceTable:
@@ -119,7 +136,10 @@ class InstanceTable:
             raise errors.UnknownInstance(instance_id)
         with instance.lock:
             instance.closed = True
-            instance.env.close()
+            try:
+                instance.stop_recording()
+            finally:
+                instance.env.close()
 
     def close_all(self) -> None:
         with self._lock:
@@ -129,6 +149,12 @@ class InstanceTable:
                 self.close(instance_id)
             except errors.UnknownInstance:
                 pass
+
+    def recording_directories(self) -> set:
+        """Folders some live instance is recording into now."""
+        with self._lock:
+            instances = list(self._instances.values())
+        return {i.recording.directory for i in instances if i.recording is not None}
 
     def env_ids(self) -> dict[str, str]:
         with self._lock:

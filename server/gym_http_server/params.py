@@ -3,8 +3,9 @@
 Parameters are read the way the original gym-http-api read them, because its
 clients rely on it: a value of ``null``, ``""`` or ``[]`` counts as not given,
 so a required one is the legacy "was not provided" 400 and an optional one
-takes its default. A body of ``null``, ``""`` or ``[]`` (which the Ruby, Lua,
-MATLAB, JS, Clojure and Rust bindings send) likewise reads as no parameters.
+takes its default. A body of ``null``, ``""`` or ``[]`` (which the Python,
+Rust, Ruby, Lua and MATLAB bindings send where the original ignored the body)
+likewise reads as no parameters.
 """
 
 from __future__ import annotations
@@ -109,6 +110,17 @@ def typed(body: dict, name: str, kind: str, default: Any = None, *, required_: b
         return default
     if json_type(value) != kind or (kind == "number" and isinstance(value, bool)):
         raise InvalidParameter(f"Parameter '{name}' must be a {kind}, not {json_type(value)}")
+    return value
+
+
+def flag(body: dict, name: str) -> bool:
+    """A boolean parameter, false by default; the strings "true" and "false"
+    (which the Lua binding sends) read as the booleans."""
+    value = optional(body, name, False)
+    if value in ("true", "false"):
+        return value == "true"
+    if not isinstance(value, bool):
+        raise InvalidParameter(f"Parameter '{name}' must be a boolean, not {json_type(value)}")
     return value
 
 

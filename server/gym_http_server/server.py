@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
 import threading
 
@@ -12,7 +13,6 @@ from waitress import wasyncore
 
 from .app import create_app
 from .config import Parts, ServerConfig
-from .instances import InstanceTable
 
 log = logging.getLogger("gym_http_server")
 
@@ -37,7 +37,8 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
     """
     import_env_modules(list(imports))
     config = ServerConfig(**options)
-    parts = Parts(config=config, table=InstanceTable(config.max_envs))
+    parts = Parts.from_config(config)
+    log.info("recordings and results in %s", parts.data_root.path)
     app = create_app(parts=parts)
     server = waitress.create_server(
         app, host=listen, port=port, threads=threads, ident="gym-http-server",
@@ -45,6 +46,7 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
         clear_untrusted_proxy_headers=True,
     )
     parts.request_shutdown = lambda: _stop_soon(server)
+    stop_on_sigterm()
     announce(listen, server.effective_port)
     try:
         server.run()
@@ -52,6 +54,17 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
         server.task_dispatcher.shutdown()
         parts.table.close_all()
         log.info("gym-http-server stopped")
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM stops the server like Ctrl-C does, through the ``finally`` that
+    closes every instance and so flushes every recording."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def announce(host: str, port: int) -> None:

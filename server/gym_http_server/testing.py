@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +19,22 @@ ANNOUNCEMENT = re.compile(r"listening on (http://\S+)")
 
 @contextmanager
 def running_server(*args: str, timeout: float = 30.0, env: dict | None = None) -> Iterator[str]:
-    """Yield the base URL of ``gym-http-server -p 0 ARGS``; stop it afterwards."""
+    """Yield the base URL of ``gym-http-server -p 0 ARGS``; stop it afterwards.
+
+    Without ``--data-dir`` in ARGS, recordings go to a temporary folder that
+    is removed afterwards, never to the user's own data folder.
+    """
+    if "--data-dir" in args:
+        with _serving(args, timeout, env) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="gym-http-server-data-") as data_dir:
+        with _serving((*args, "--data-dir", data_dir), timeout, env) as url:
+            yield url
+
+
+@contextmanager
+def _serving(args, timeout: float, env: dict | None) -> Iterator[str]:
     command = [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p", "0", *args]
     process = subprocess.Popen(
         command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,

@@ -9,6 +9,7 @@ The tests replay the original project's own test expectations.
 from __future__ import annotations
 
 import json
+import os
 from urllib.parse import urljoin
 
 import httpx
@@ -82,8 +83,17 @@ class LegacyClient:
                            {"directory": directory, "force": force, "resume": resume,
                             "video_callable": video_callable})
 
+    def env_monitor_close(self, instance_id):
+        self._post_request(f"/v1/envs/{instance_id}/monitor/close/", None)
+
     def env_close(self, instance_id):
         self._post_request(f"/v1/envs/{instance_id}/close/", None)
+
+    def upload(self, training_dir, algorithm_id=None, api_key=None):
+        if not api_key:
+            api_key = os.environ.get("OPENAI_GYM_API_KEY")
+        data = {"training_dir": training_dir, "algorithm_id": algorithm_id, "api_key": api_key}
+        self._post_request("/v1/upload/", data)
 
 
 @pytest.fixture
@@ -157,3 +167,27 @@ def test_original_missing_param_action(client):
         client._post_request(f"/v1/envs/{instance_id}/step/", {})
     assert "action" in caught.value.message and caught.value.status_code == 400
     client.env_close(instance_id)
+
+
+def test_original_monitor_and_upload(client, monkeypatch):
+    """The original test suite's recording session, and its upload with the key
+    from OPENAI_GYM_API_KEY, as the original client sent them."""
+    instance_id = client.env_create("CartPole-v0")
+    client.env_monitor_start(instance_id, "/tmp/cartpole-monitor-test", force=True)
+    for _ in range(2):
+        client.env_reset(instance_id)
+        done = False
+        while not done:
+            action = client.env_action_space_sample(instance_id)
+            _, _, done, _ = client.env_step(instance_id, action)
+    client.env_monitor_close(instance_id)
+    client.env_close(instance_id)
+    monkeypatch.setenv("OPENAI_GYM_API_KEY", "original-key")
+    client.upload("/tmp/cartpole-monitor-test")
+    with pytest.raises(ServerError) as caught:
+        client.upload("/tmp/never-recorded")
+    assert caught.value.status_code == 400
+    monkeypatch.delenv("OPENAI_GYM_API_KEY")
+    with pytest.raises(ServerError) as caught:
+        client.upload("/tmp/cartpole-monitor-test")
+    assert caught.value.message == "A required request parameter 'api_key' was not provided"

@@ -45,6 +45,7 @@ def describe_instance(instance: Instance) -> dict:
         "episode_steps": instance.episode_steps,
         "action_space": spaces.describe(env.action_space),
         "observation_space": spaces.describe(env.observation_space),
+        "recording": instance.recording.describe() if instance.recording else None,
     }
 
 
