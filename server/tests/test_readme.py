@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -36,3 +37,21 @@ def test_error_example_prints_what_the_comment_says(base_url):
     block = next(b for b in shell_blocks() if "FrozenLake-v0" in b)
     expected = next(line[2:] for line in block.splitlines() if line.startswith("# {"))
     assert run(block, base_url) == expected
+
+
+def test_recording_session_records_uploads_and_reads_back(base_url):
+    block = next(b for b in shell_blocks() if "monitor/start" in b)
+    upload, listed = json_documents(run(block, base_url))
+    assert upload["env_id"] == "CartPole-v1" and upload["episodes"] == 3
+    assert upload["run_id"] in [run["run_id"] for run in listed["runs"]]
+
+
+def json_documents(text: str) -> list:
+    """The JSON values curl printed one after another (without newlines)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(text.rstrip()):
+        value, at = decoder.raw_decode(text, at)
+        found.append(value)
+        while at < len(text) and text[at].isspace():
+            at += 1
+    return found
