@@ -120,8 +120,9 @@ end
 """
     monitor_start(client, instance_id, directory; force = false, resume = false, video_callable = false)
 
-Start recording. The reference server validates the call, then raises
-`NotImplementedByServerError` (501).
+Record the instance's finished episodes (and, with `video_callable` `true` or
+N, video of chosen episodes) into `directory`, a folder inside the server's
+data folder, in the original gym Monitor's file layout.
 """
 function monitor_start(client::GymClient, instance_id::AbstractString, directory::AbstractString;
                        force::Bool = false, resume::Bool = false, video_callable = false)
@@ -130,11 +131,11 @@ function monitor_start(client::GymClient, instance_id::AbstractString, directory
     return call(client, "POST", envs_path(instance_id, "monitor/start/"); body = body)
 end
 
-"`monitor_close(client, instance_id)`: stop recording (501 on the reference server)."
+"`monitor_close(client, instance_id)`: stop recording; every finished episode is written."
 monitor_close(client::GymClient, instance_id::AbstractString) =
     call(client, "POST", envs_path(instance_id, "monitor/close/"))
 
-"`upload(client, training_dir; api_key, algorithm_id = nothing)`: the original's upload (501)."
+"`upload(client, training_dir; api_key, algorithm_id = nothing)`: store a recorded run; `{run_id, created, env_id, episodes}`."
 function upload(client::GymClient, training_dir::AbstractString; api_key::AbstractString, algorithm_id = nothing)
     body = given("training_dir" => training_dir, "api_key" => api_key, "algorithm_id" => algorithm_id)
     return call(client, "POST", "/v1/upload/"; body = body)

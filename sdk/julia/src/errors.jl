@@ -95,6 +95,7 @@ const ERROR_TYPES_BY_CODE = Dict{String,Type}(
     "forbidden" => AuthError,
     "not_found" => NotFoundError,
     "not_implemented" => NotImplementedByServerError,
+    "video_unavailable" => NotImplementedByServerError,
     "internal_error" => ServerError,
 )
 

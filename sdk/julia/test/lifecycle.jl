@@ -40,7 +40,13 @@ end
     @test all(episode.members)
     @test !contains_action(client, instance_id, 7)
     @test_throws InvalidActionError step!(client, instance_id, 7)
-    @test_throws NotImplementedByServerError monitor_start(client, instance_id, "/tmp/gym-http-julia-monitor")
+    @test_throws BadRequestError monitor_start(client, instance_id, "../outside")
+    monitor_start(client, instance_id, "/tmp/gym-http-julia-monitor"; force = true)
+    recorded = run_random_episode(client, instance_id)
+    monitor_close(client, instance_id)
+    uploaded = upload(client, "/tmp/gym-http-julia-monitor"; api_key = "julia")
+    @test uploaded["episodes"] == 1 && uploaded["env_id"] == "CartPole-v1"
+    @test_throws BadRequestError upload(client, "/tmp/never-recorded"; api_key = "julia")
 
     close_env(client, instance_id)
     @test !haskey(list_envs(client), instance_id)

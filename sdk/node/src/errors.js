@@ -115,6 +115,7 @@ const BY_CODE = {
   body_too_large: PayloadTooLargeError,
   too_many_envs: TooManyEnvsError,
   not_implemented: NotImplementedError,
+  video_unavailable: NotImplementedError,
   internal_error: InternalServerError,
 };
 

@@ -27,7 +27,7 @@ test("each known code maps to its class", () => {
     ["env_creation_failed", 400, EnvCreationError], ["invalid_parameter", 400, BadRequestError],
     ["too_many_envs", 429, TooManyEnvsError], ["body_too_large", 413, PayloadTooLargeError],
     ["shutdown_disabled", 403, PermissionDeniedError], ["not_found", 404, NotFoundError],
-    ["not_implemented", 501, NotImplementedError], ["internal_error", 500, InternalServerError],
+    ["not_implemented", 501, NotImplementedError], ["video_unavailable", 501, NotImplementedError], ["internal_error", 500, InternalServerError],
   ];
   for (const [code, status, Class] of cases) {
     assert.ok(errorFromResponse(status, { message: "m", code }) instanceof Class, code);
@@ -61,13 +61,15 @@ test("the real server's errors arrive as typed errors", async () => {
     await client.reset(id);
     await assert.rejects(client.step(id, 7), (e) => e instanceof InvalidActionError && e.code === "invalid_action");
     await assert.rejects(client.render(id), (e) => e instanceof BadRequestError && e.code === "invalid_parameter");
-    await assert.rejects(client.monitorStart(id, { directory: "/tmp/gym-node-monitor" }),
-      (e) => e instanceof NotImplementedError && e.status === 501);
-    await assert.rejects(client.monitorClose(id), (e) => e instanceof NotImplementedError);
+    await assert.rejects(client.monitorStart(id, { directory: "/tmp/gym-node-monitor", videoCallable: true }),
+      (e) => e instanceof BadRequestError && e.code === "video_needs_rgb_array");
+    await assert.rejects(client.monitorStart(id, { directory: "../outside" }),
+      (e) => e instanceof BadRequestError && e.code === "invalid_directory");
   } finally {
     await client.closeEnv(id);
   }
-  await assert.rejects(client.upload({ trainingDir: "/tmp/x", apiKey: "k" }), NotImplementedError);
+  await assert.rejects(client.upload({ trainingDir: "/tmp/never-recorded", apiKey: "k" }),
+    (e) => e instanceof BadRequestError && e.code === "no_recording");
   await assert.rejects(client.shutdown(), (e) => e instanceof PermissionDeniedError && e.code === "shutdown_disabled");
   await assert.rejects(client.request("GET", "/v1/nothing/here").then((r) => {
     throw errorFromResponse(r.status, r.body);

@@ -54,7 +54,7 @@ class AuthError(GymHTTPError):
 
 
 class UnsupportedError(GymHTTPError):
-    """The server cannot do this at all (recording, a space kind it cannot carry)."""
+    """The server cannot do this at all (video without an encoder, a space kind it cannot carry)."""
 
 
 class InternalServerError(GymHTTPError):
@@ -69,6 +69,7 @@ CODES: dict[str, type[GymHTTPError]] = {
     "unauthorized": AuthError,
     "forbidden": AuthError,
     "not_implemented": UnsupportedError,
+    "video_unavailable": UnsupportedError,
     "unsupported_space": UnsupportedError,
     "internal_error": InternalServerError,
 }

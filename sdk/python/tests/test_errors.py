@@ -32,6 +32,7 @@ from gym_http_server.testing import running_server
         (413, "body_too_large", LimitError),
         (403, "shutdown_disabled", AuthError),
         (501, "not_implemented", UnsupportedError),
+        (501, "video_unavailable", UnsupportedError),
         (500, "internal_error", InternalServerError),
         (401, None, AuthError),
         (403, None, AuthError),

@@ -131,18 +131,20 @@ def test_malformed_env_id_is_reported(client):
     assert caught.value.code == "malformed_env_id"
 
 
-def test_monitor_and_upload_are_validated_then_not_implemented(client, monkeypatch):
+def test_monitor_records_episodes_and_upload_stores_them(client, monkeypatch):
     monkeypatch.setenv("OPENAI_GYM_API_KEY", "key-from-env")
     instance_id = client.env_create("CartPole-v1")
-    for call in (
-        lambda: client.env_monitor_start(instance_id, "tmp", force=True),
-        lambda: client.env_monitor_close(instance_id),
-        lambda: client.upload("tmp"),
-    ):
-        with pytest.raises(ServerError) as caught:
-            call()
-        assert caught.value.status_code == 501 and caught.value.code == "not_implemented"
+    client.env_monitor_start(instance_id, "/tmp/gym-python-monitor", force=True)
+    client.env_reset(instance_id)
+    done = False
+    while not done:
+        _, _, done, _ = client.env_step(instance_id, client.env_action_space_sample(instance_id))
+    client.env_monitor_close(instance_id)
     client.env_close(instance_id)
+    client.upload("/tmp/gym-python-monitor", algorithm_id="random")
+    with pytest.raises(ServerError) as caught:
+        client.upload("/tmp/never-recorded")
+    assert caught.value.status_code == 400 and caught.value.code == "no_recording"
 
 
 def test_upload_without_api_key_is_a_bad_request(client, monkeypatch):
