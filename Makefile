@@ -31,18 +31,19 @@ lint: $(VENV)/.dev
 	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done
 	$(PYTEST) sdk/julia/check -k "parses or parse_check"
 
-test-server: $(VENV)/.dev
-	$(PYTEST) server/tests
-
 $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 	$(BIN)/python -m pip install -q -e ./conformance
 	touch $@
+
+# The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
+test-server: $(VENV)/.conformance
+	$(PYTEST) server/tests
 
 # Check any server: `make conformance SERVER=http://host:port`; without
 # SERVER, against a reference server started for the run.
 conformance: $(VENV)/.conformance
 ifeq ($(SERVER),)
-	PYTHONPATH=server/tests $(BIN)/gym-http-conformance --start-reference --import testenvs
+	$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces
 else
 	$(BIN)/gym-http-conformance $(SERVER)
 endif
@@ -63,7 +64,7 @@ test-sdk-python: $(VENV)/.sdk-python
 	$(PYTEST) sdk/python/tests
 
 # The Node SDK against the reference server from .venv.
-test-node: $(VENV)/.dev
+test-node: $(VENV)/.conformance
 	cd sdk/node && npm ci --no-audit --no-fund && \
 		GYM_HTTP_SERVER_BIN=$(abspath $(BIN))/gym-http-server npm test
 

@@ -3,40 +3,25 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
+import gym_http_conformance.allspaces  # noqa: F401  (registers ALL_SPACES for in-process apps)
+from gym_http_conformance.allspaces import ENV_ID as ALL_SPACES
 from gym_http_server.testing import running_server
 
-REPO = Path(__file__).resolve().parents[2]
-TEST_ENVS = REPO / "server" / "tests"
-ALL_SPACES = "GymHttpTest/AllSpaces-v0"
+FIXTURE_MODULE = "gym_http_conformance.allspaces"
 
-
-def server_env() -> dict:
-    """Lets the server subprocess ``--import testenvs``."""
-    path = os.pathsep.join(filter(None, [str(TEST_ENVS), os.environ.get("PYTHONPATH")]))
-    return {"PYTHONPATH": path}
-
-
-def test_env_args() -> list[str]:
-    if (TEST_ENVS / "testenvs.py").exists():
-        return ["--import", "testenvs"]
-    print(f"\nSKIPPED: {TEST_ENVS / 'testenvs.py'} is missing; cases needing "
-          f"{ALL_SPACES} will be skipped", file=sys.stderr)
-    return []
+__all__ = ["ALL_SPACES", "serving"]
 
 
 @pytest.fixture(scope="session")
 def reference_url() -> Iterator[str]:
     """The reference server as `make conformance` starts it (no --allow-shutdown)."""
-    with running_server(*test_env_args(), "--max-envs", "256", env=server_env()) as url:
+    with running_server("--import", FIXTURE_MODULE, "--max-envs", "256") as url:
         yield url
 
 
