@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SERVER ?=
+PROFILES ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
 .PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
@@ -39,13 +40,13 @@ $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 test-server: $(VENV)/.conformance
 	$(PYTEST) server/tests
 
-# Check any server: `make conformance SERVER=http://host:port`; without
-# SERVER, against a reference server started for the run.
+# Check any server: `make conformance SERVER=http://host:port [PROFILES="legacy v1"]`;
+# without SERVER, against a reference server started for the run.
 conformance: $(VENV)/.conformance
 ifeq ($(SERVER),)
-	$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces
+	$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces $(PROFILES:%=--profile %)
 else
-	$(BIN)/gym-http-conformance $(SERVER)
+	$(BIN)/gym-http-conformance $(SERVER) $(PROFILES:%=--profile %)
 endif
 
 # Case files, the runner against the reference server and broken servers,
