@@ -49,7 +49,7 @@ def _error_codes() -> dict[str, str]:
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     end = text.find(". ")
-    return text if end < 0 else text[:end + 1]
+    return (text if end < 0 else text[:end]).rstrip(".")
 
 
 def _response(operation: dict, status: int) -> dict | None:

@@ -28,7 +28,7 @@ def describe_failure(failure: StepFailure) -> str:
 
 
 def _clip(text: str) -> str:
-    text = text.strip()
+    text = " ".join(text.split())  # one line, however the server laid it out
     return text if len(text) <= _RESPONSE_LIMIT else text[:_RESPONSE_LIMIT] + "..."
 
 
