@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SERVER ?=
+PROFILES ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
 .PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
@@ -31,20 +32,21 @@ lint: $(VENV)/.dev
 	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done
 	$(PYTEST) sdk/julia/check -k "parses or parse_check"
 
-test-server: $(VENV)/.dev
-	$(PYTEST) server/tests
-
 $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 	$(BIN)/python -m pip install -q -e ./conformance
 	touch $@
 
-# Check any server: `make conformance SERVER=http://host:port`; without
-# SERVER, against a reference server started for the run.
+# The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
+test-server: $(VENV)/.conformance
+	$(PYTEST) server/tests
+
+# Check any server: `make conformance SERVER=http://host:port [PROFILES="legacy v1"]`;
+# without SERVER, against a reference server started for the run.
 conformance: $(VENV)/.conformance
 ifeq ($(SERVER),)
-	PYTHONPATH=server/tests $(BIN)/gym-http-conformance --start-reference --import testenvs
+	$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces $(PROFILES:%=--profile %)
 else
-	$(BIN)/gym-http-conformance $(SERVER)
+	$(BIN)/gym-http-conformance $(SERVER) $(PROFILES:%=--profile %)
 endif
 
 # Case files, the runner against the reference server and broken servers,
@@ -63,7 +65,7 @@ test-sdk-python: $(VENV)/.sdk-python
 	$(PYTEST) sdk/python/tests
 
 # The Node SDK against the reference server from .venv.
-test-node: $(VENV)/.dev
+test-node: $(VENV)/.conformance
 	cd sdk/node && npm ci --no-audit --no-fund && \
 		GYM_HTTP_SERVER_BIN=$(abspath $(BIN))/gym-http-server npm test
 

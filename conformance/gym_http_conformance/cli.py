@@ -1,5 +1,6 @@
-"""``gym-http-conformance URL``: run the cases against a server, report, and
-exit non-zero on any failure so CI can gate on it."""
+"""``gym-http-conformance URL``: run the cases against a server, report a
+verdict per profile, and exit non-zero unless every selected profile
+conforms, so CI can gate on it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from . import __version__
-from .cases import default_cases_dir, load_case_files
-from .report import junit_xml, summary, write_line
-from .runner import FAILED, run_cases
+from .cases import PROFILES, default_cases_dir, load_case_files
+from .report import CONFORMS, junit_xml, summary, verdict_table, verdicts, write_line
+from .runner import run_cases
 from .transport import Transport
 
 
@@ -25,6 +26,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"directory of case files (default: the packaged {default_cases_dir()})")
     p.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write a JUnit XML report to FILE")
+    p.add_argument("--profile", dest="profiles", action="append", choices=PROFILES,
+                   metavar="NAME", help="only this profile (repeatable; default: every "
+                   "profile, each with its own verdict): " + ", ".join(PROFILES))
     p.add_argument("-k", dest="select", default="", metavar="SUBSTRING",
                    help="only cases whose topic/name contains SUBSTRING")
     p.add_argument("--start-reference", action="store_true",
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         server = nullcontext(args.url)
     with server as base_url:
         print(f"gym-http-conformance {__version__}: checking {base_url}", flush=True)
-        results = run_cases(base_url, case_files, select=args.select,
+        results = run_cases(base_url, case_files, select=args.select, profiles=args.profiles,
                             on_result=lambda result: write_line(result, sys.stdout))
     print(summary(results))
     if args.junit:
@@ -60,4 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     if not results:
         print("no cases selected", file=sys.stderr)
         return 2
-    return 1 if any(result.outcome == FAILED for result in results) else 0
+    table = verdicts(results)
+    print("\n" + verdict_table(table))
+    return 0 if all(v.verdict == CONFORMS for v in table) else 1

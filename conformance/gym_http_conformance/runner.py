@@ -11,6 +11,7 @@ from typing import Any
 
 from . import assertions
 from .cases import CaseFile
+from .clauses import clause
 from .pointer import MISSING, resolve
 from .substitution import UnsetVariable, substitute, substitute_text
 from .transport import Response, Transport
@@ -28,6 +29,14 @@ class StepFailure:
     body: str | None
     problems: list[str]
     response: Response | None = None
+    expected_status: list[int] = field(default_factory=list)
+    clause: str = ""  # what the spec promises for this request
+
+    @property
+    def missing_route(self) -> bool:
+        """The server has no such route: 404, 405 or 501 where something else was expected."""
+        return (self.response is not None and self.response.status in (404, 405, 501)
+                and self.response.status not in self.expected_status)
 
 
 @dataclass
@@ -36,6 +45,7 @@ class CaseResult:
     name: str
     description: str
     outcome: str
+    profile: str = "v1"
     seconds: float = 0.0
     reason: str = ""  # why a case was skipped
     failure: StepFailure | None = None
@@ -55,31 +65,82 @@ def registered_env_ids(transport: Transport) -> set[str] | None:
         return None
 
 
+def probe_env(transport: Transport, env_id: str) -> str | None:
+    """Create ``env_id`` and close it again; None when that worked, else why not."""
+    data = json.dumps({"env_id": env_id}).encode()
+    try:
+        response = transport.request("POST", "/v1/envs/", data,
+                                     {"Content-Type": "application/json"})
+    except OSError as error:
+        return f"POST /v1/envs/ failed: {error!r}"
+    instance_id = resolve(response.body, "/instance_id")  # MISSING when not JSON
+    if response.status != 200 or not isinstance(instance_id, str):
+        return f"POST /v1/envs/ answered {response.status} {response.text.strip()[:120]}"
+    try:
+        transport.request("POST", f"/v1/envs/{instance_id}/close/")
+    except OSError:
+        pass  # created is what was asked; a failing close is the close cases' business
+    return None
+
+
+class EnvAvailability:
+    """Which env ids a server can create: its registry when it has one
+    (an extension), otherwise one create-and-close probe per id needed."""
+
+    def __init__(self, transport: Transport, registry: set[str] | None = None):
+        self.transport = transport
+        self.registry = registry if registry is not None else registered_env_ids(transport)
+        self.probed: dict[str, str | None] = {}
+
+    def missing(self, env_ids: list[str]) -> dict[str, str]:
+        """The ids that cannot be created, each with the reason."""
+        absent = {}
+        for env_id in env_ids:
+            if self.registry is not None:
+                if env_id not in self.registry:
+                    absent[env_id] = "not in GET /v1/registry/"
+                continue
+            if env_id not in self.probed:
+                self.probed[env_id] = probe_env(self.transport, env_id)
+            if self.probed[env_id] is not None:
+                absent[env_id] = self.probed[env_id]
+        return absent
+
+
 def run_cases(base_url: str, case_files: Iterable[CaseFile], *, select: str = "",
+              profiles: Iterable[str] | None = None,
               on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
-    """Run every case (whose ``topic/name`` contains ``select``) against ``base_url``."""
+    """Run every case (whose ``topic/name`` contains ``select``, of the given
+    ``profiles``, all when None) against ``base_url``."""
     transport = Transport(base_url)
-    registry = registered_env_ids(transport)
+    wanted = set(profiles) if profiles else None
+    envs = EnvAvailability(transport)
     results = []
     for case_file in case_files:
         for case in case_file.cases:
             if select and select not in f"{case_file.topic}/{case['name']}":
                 continue
-            result = run_case(transport, case_file.topic, case, registry)
+            if wanted is not None and case["profile"] not in wanted:
+                continue
+            result = run_case(transport, case_file.topic, case, envs)
             results.append(result)
             if on_result:
                 on_result(result)
     return results
 
 
-def run_case(transport: Transport, topic: str, case: dict, registry: set[str] | None) -> CaseResult:
-    result = CaseResult(topic, case["name"], case["description"], PASSED)
-    required = case.get("requires_envs", [])
-    missing = [env for env in required if registry is None or env not in registry]
+def run_case(transport: Transport, topic: str, case: dict,
+             envs: EnvAvailability | set[str] | None) -> CaseResult:
+    """One case; ``envs`` may also be a set of registered ids, or None to probe."""
+    if not isinstance(envs, EnvAvailability):
+        envs = EnvAvailability(transport, envs)
+    result = CaseResult(topic, case["name"], case["description"], PASSED,
+                        case.get("profile", "v1"))
+    missing = envs.missing(case.get("requires_envs", []))
     if missing:
         result.outcome = SKIPPED
-        result.reason = ("GET /v1/registry/ did not answer" if registry is None
-                         else "not registered on this server: " + ", ".join(missing))
+        result.reason = "cannot create " + "; ".join(
+            f"{env_id} ({why})" for env_id, why in missing.items())
         return result
     started = time.monotonic()
     variables: dict[str, Any] = {}
@@ -96,7 +157,7 @@ def run_case(transport: Transport, topic: str, case: dict, registry: set[str] | 
             except UnsetVariable:
                 pass  # an earlier step failed before saving it: nothing to clean up
             except OSError as error:
-                result.warnings.append(f"cleanup request failed: {error}")
+                result.warnings.append(f"cleanup request failed: {error!r}")
     result.seconds = time.monotonic() - started
     return result
 
@@ -135,7 +196,8 @@ def run_step(transport: Transport, index: int, step: dict, variables: dict[str, 
         return StepFailure(index, method, path, shown_body, [f"request failed: {error!r}"])
     if not check:
         return None
-    problems = check_response(response, step.get("expect", {}), variables)
+    expect = step.get("expect", {})
+    problems = check_response(response, expect, variables)
     for name, pointer in step.get("save", {}).items():
         value = resolve(response.body, pointer) if response.body is not MISSING else MISSING
         if value is MISSING:
@@ -143,7 +205,10 @@ def run_step(transport: Transport, index: int, step: dict, variables: dict[str, 
         else:
             variables[name] = value
     if problems:
-        return StepFailure(index, method, path, shown_body, problems, response)
+        expected = expect.get("status", [])
+        return StepFailure(index, method, path, shown_body, problems, response,
+                           expected if isinstance(expected, list) else [expected],
+                           clause(method, path, expect))
     return None
 
 

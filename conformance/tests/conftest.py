@@ -4,39 +4,38 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
+import gym_http_conformance.allspaces  # noqa: F401  (registers ALL_SPACES for in-process apps)
+from gym_http_conformance.allspaces import ENV_ID as ALL_SPACES
 from gym_http_server.testing import running_server
 
-REPO = Path(__file__).resolve().parents[2]
-TEST_ENVS = REPO / "server" / "tests"
-ALL_SPACES = "GymHttpTest/AllSpaces-v0"
+FIXTURE_MODULE = "gym_http_conformance.allspaces"
+
+__all__ = ["ALL_SPACES", "serving"]
 
 
-def server_env() -> dict:
-    """Lets the server subprocess ``--import testenvs``."""
-    path = os.pathsep.join(filter(None, [str(TEST_ENVS), os.environ.get("PYTHONPATH")]))
-    return {"PYTHONPATH": path}
-
-
-def test_env_args() -> list[str]:
-    if (TEST_ENVS / "testenvs.py").exists():
-        return ["--import", "testenvs"]
-    print(f"\nSKIPPED: {TEST_ENVS / 'testenvs.py'} is missing; cases needing "
-          f"{ALL_SPACES} will be skipped", file=sys.stderr)
-    return []
+@pytest.fixture(scope="session", autouse=True)
+def scratch_data_folder(tmp_path_factory) -> Iterator[None]:
+    """In-process apps record into a scratch folder, not the user's data folder
+    (platformdirs reads XDG_DATA_HOME)."""
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if before is None:
+        del os.environ["XDG_DATA_HOME"]
+    else:
+        os.environ["XDG_DATA_HOME"] = before
 
 
 @pytest.fixture(scope="session")
 def reference_url() -> Iterator[str]:
     """The reference server as `make conformance` starts it (no --allow-shutdown)."""
-    with running_server(*test_env_args(), "--max-envs", "256", env=server_env()) as url:
+    with running_server("--import", FIXTURE_MODULE, "--max-envs", "256") as url:
         yield url
 
 

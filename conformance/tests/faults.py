@@ -20,8 +20,9 @@ from gym_http_server import create_app
 from gym_http_server.config import Parts, ServerConfig
 from gym_http_server.instances import InstanceTable
 
-STATUS_TEXT = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-               500: "Internal Server Error"}
+STATUS_TEXT = {200: "OK", 204: "No Content", 308: "Permanent Redirect", 400: "Bad Request",
+               404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
+               501: "Not Implemented"}
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,14 @@ file, unique names, and only operators and schemas that exist."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from gym_http_conformance.assertions import OPERATORS
-from gym_http_conformance.cases import case_schema, load_case_files, openapi_document
+from gym_http_conformance.cases import PROFILES, case_schema, load_case_files, openapi_document
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
 CASE_PATHS = sorted(CASES_DIR.glob("*.json"))
@@ -70,8 +71,6 @@ def test_runner_knows_every_operator_of_the_format():
 
 def test_cases_cover_every_operation_of_the_spec():
     """Each path+method of spec/openapi.yaml is requested by at least one case."""
-    import re
-
     requested = set()
     for case_file in load_case_files(CASES_DIR):
         for _, step in steps_of(case_file):
@@ -86,3 +85,50 @@ def test_cases_cover_every_operation_of_the_spec():
             if not any(m == method.upper() and re.match(pattern, p) for m, p in requested):
                 missing.append(f"{method.upper()} {path}")
     assert not missing, missing
+
+
+def test_the_schema_names_exactly_the_runner_profiles():
+    profile = case_schema()["$defs"]["case"]["properties"]["profile"]
+    assert tuple(profile["enum"]) == PROFILES
+    assert "profile" in case_schema()["$defs"]["case"]["required"]
+
+
+def test_legacy_and_v1_both_have_cases():
+    used = {case["profile"] for case_file in load_case_files(CASES_DIR) for case in case_file.cases}
+    assert {"legacy", "v1"} <= used <= set(PROFILES)
+
+
+EXTENSION_ROUTES = {  # path fragment -> the profile that owns it
+    "/v1/registry": "registry", "/render": "render", "/monitor/": "recording",
+    "/v1/upload": "results", "/healthz": "service", "/openapi.yaml": "service",
+    "/v1/shutdown": "service",
+}
+
+
+def test_legacy_and_v1_cases_request_no_extension_route():
+    """A server without any extension can conform to legacy and v1."""
+    for case_file in load_case_files(CASES_DIR):
+        for case in case_file.cases:
+            if case["profile"] not in ("legacy", "v1"):
+                continue
+            for step in case["steps"]:
+                path = step["request"]["path"]
+                owners = [owner for fragment, owner in EXTENSION_ROUTES.items() if fragment in path]
+                assert not owners, (case_file.topic, case["name"], path, owners)
+
+
+def test_legacy_cases_check_nothing_the_original_did_not_have():
+    """No error code, no schema of this spec (they require additive fields), and
+    only the original's routes, written as its clients wrote them."""
+    from legacy_emulation import ORIGINAL_ROUTES
+
+    for case_file in load_case_files(CASES_DIR):
+        for case in case_file.cases:
+            if case["profile"] != "legacy":
+                continue
+            for step in case["steps"] + case.get("cleanup", []):
+                where = (case_file.topic, case["name"], step["request"]["path"])
+                assert not {"code", "schema"} & set(step.get("expect", {})), where
+                path = re.sub(r"\{\{[a-z0-9_]+\}\}", "x", step["request"]["path"])
+                assert any(method == step["request"]["method"] and re.fullmatch(pattern, path)
+                           for method, pattern in ORIGINAL_ROUTES), where

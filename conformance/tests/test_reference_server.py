@@ -19,7 +19,7 @@ def test_every_case_passes_against_the_reference_server(reference_url):
     skipped = [f"{r.case_id}: {r.reason}" for r in results if r.outcome == SKIPPED]
     if skipped:
         print("\nSKIPPED cases:\n  " + "\n  ".join(skipped), file=sys.stderr)
-    assert sum(r.outcome == PASSED for r in results) >= 50
+    assert sum(r.outcome == PASSED for r in results) >= 60
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -36,6 +36,8 @@ def test_cli_writes_junit_and_exits_zero_when_all_pass(reference_url, tmp_path):
     cases = root.findall("./testsuite/testcase")
     assert {case.get("name") for case in cases} >= {"create_reset_step_close"}
     assert not root.findall(".//failure")
+    assert [suite.get("name") for suite in root.findall("testsuite")] == ["v1"]
+    assert done.stdout.splitlines()[-1].split() == ["v1", "3", "0", "0", "conforms"]
 
 
 def test_cli_exits_non_zero_and_shows_the_failing_exchange(reference_url, tmp_path):
@@ -43,7 +45,8 @@ def test_cli_exits_non_zero_and_shows_the_failing_exchange(reference_url, tmp_pa
     broken.mkdir()
     (broken / "wrong.json").write_text("""{
       "topic": "wrong", "description": "A case that expects what the server does not do.",
-      "cases": [{"name": "healthz_is_not_teapot", "description": "Expects 418 from /healthz.",
+      "cases": [{"name": "healthz_is_not_teapot", "profile": "service",
+                 "description": "Expects 418 from /healthz.",
                  "steps": [{"request": {"method": "GET", "path": "/healthz"},
                             "expect": {"status": 418}}]}]}""")
     report = tmp_path / "report.xml"
@@ -51,6 +54,9 @@ def test_cli_exits_non_zero_and_shows_the_failing_exchange(reference_url, tmp_pa
     assert done.returncode == 1
     assert "FAIL wrong/healthz_is_not_teapot" in done.stdout
     assert "GET /healthz" in done.stdout and "expected status 418, got 200" in done.stdout
+    assert "spec: GET /healthz (health" in done.stdout
+    assert done.stdout.splitlines()[-1].split() == ["service", "0", "1", "0", "does", "not",
+                                                     "conform"]
     assert len(ET.parse(report).getroot().findall(".//failure")) == 1
 
 

@@ -241,12 +241,12 @@ JULIA_BUILTINS = set(
     """
 @__DIR__ @error @test @test_skip @test_throws @testset @warn
 ArgumentError Bool Dict ErrorException Expr Float32 Float64 Int Ref String Tuple
-all any append! axes basename ceil collect copy endswith enumerate error fill filter filter!
-first get haskey include isdefined isempty isfinite isinf isinteger isnan join joinpath keys
-length lowercase map match max min nameof normpath ntuple occursin pairs parse permutedims
-print println prod push! rand read readdir replace repr reshape rethrow reverse rstrip
-selectdim size sleep something sort sort! split sprint startswith string strip throw
-tryparse typeof uppercase values zip
+all any append! axes basename ceil collect copy count endswith enumerate error fill filter
+filter! findfirst first get haskey include isdefined isempty isequal isfinite isinf isinteger
+isnan join joinpath keys length lowercase lpad map match max maximum min nameof normpath ntuple
+occursin pairs parse permutedims print println prod push! rand read readdir replace repr
+reshape rethrow reverse rpad rstrip selectdim size sleep something sort sort! split sprint
+startswith string strip throw tryparse typeof unique uppercase values zip
 """.split()
 )
 

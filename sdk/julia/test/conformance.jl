@@ -13,7 +13,10 @@
 json_text(value) = GymHTTP.JSON3.write(value)
 parse_json_text(text::AbstractString) = GymHTTP.plain(GymHTTP.JSON3.read(text))
 
-const CASE_FIELDS = ("name", "description", "requires_envs", "steps", "cleanup")
+const CASE_FIELDS = ("name", "profile", "description", "requires_envs", "steps", "cleanup")
+
+"The profiles of the case format (conformance/case.schema.json), in report order."
+const PROFILES = ("legacy", "v1", "registry", "recording", "results", "render", "msgpack", "vector", "auth", "service")
 const STEP_FIELDS = ("comment", "request", "expect", "save")
 const REQUEST_FIELDS = ("method", "path", "body", "raw_body", "headers")
 const EXPECT_FIELDS = ("status", "schema", "code", "headers_present", "content_type", "assert")
@@ -36,8 +39,61 @@ end
 
 struct CaseOutcome
     name::String
+    profile::String
     skipped::Union{Nothing,String}
     failures::Vector{String}
+    missing_route::Bool  # failed on 404, 405 or 501 where something else was expected
+end
+
+CaseOutcome(name, profile, skipped, failures) = CaseOutcome(name, profile, skipped, failures, false)
+
+"""
+    verdict_of(outcomes) -> String
+
+The verdict of one profile, as every runner gives it: "conforms" (nothing
+failed, something passed), "not implemented" (every case that ran failed on a
+missing route), "not checked" (every case skipped), else "does not conform".
+"""
+function verdict_of(outcomes)
+    ran = [o for o in outcomes if o.skipped === nothing]
+    failed = [o for o in ran if !isempty(o.failures)]
+    isempty(failed) && return isempty(ran) ? "not checked" : "conforms"
+    return length(failed) == length(ran) && all(o -> o.missing_route, failed) ? "not implemented" : "does not conform"
+end
+
+profile_rank(profile) = something(findfirst(isequal(profile), PROFILES), length(PROFILES) + 1)
+
+"""
+    verdict_table(outcomes) -> String
+
+One row per profile with outcomes: profile, passed, failed, skipped, verdict,
+laid out as the Python and Node runners print it.
+"""
+function verdict_table(outcomes)
+    profiles = sort!(unique([o.profile for o in outcomes]); by = profile_rank)
+    rows = [["profile", "passed", "failed", "skipped", "verdict"]]
+    for profile in profiles
+        members = [o for o in outcomes if o.profile == profile]
+        skipped = count(o -> o.skipped !== nothing, members)
+        failed = count(o -> o.skipped === nothing && !isempty(o.failures), members)
+        passed = length(members) - skipped - failed
+        push!(rows, [profile, string(passed), string(failed), string(skipped), verdict_of(members)])
+    end
+    widths = [maximum(length(row[i]) for row in rows) for i in 1:4]
+    lines = [join([rpad(row[1], widths[1]); [lpad(row[i], widths[i]) for i in 2:4]; row[5]], "  ") for row in rows]
+    return join(lines, "\n")
+end
+
+"""
+    missing_route(status, expect) -> Bool
+
+A step failed because the server has no such route: 404, 405 or 501 where
+the step expected another status.
+"""
+function missing_route(status::Integer, expect::AbstractDict)
+    wanted = get(expect, "status", Any[])
+    wanted = wanted isa AbstractVector ? wanted : Any[wanted]
+    return status in (404, 405, 501) && !(status in wanted)
 end
 
 """
@@ -270,12 +326,13 @@ end
 
 Send one step's request, check its expectations and save its variables.
 """
-function run_step(client::GymClient, step::AbstractDict, vars::AbstractDict)
+function run_step(client::GymClient, step::AbstractDict, vars::AbstractDict; status::Ref{Int} = Ref(0))
     problems = ["unknown step field $(repr(f))" for f in unknown_fields(step, STEP_FIELDS)]
     request = step["request"]
     append!(problems, ["unknown request field $(repr(f))" for f in unknown_fields(request, REQUEST_FIELDS)])
     isempty(problems) || return problems
     response = send_case_request(client, substitute(request, vars))
+    status[] = response.status
     append!(problems, check_expect(get(step, "expect", Dict{String,Any}()), response, vars))
     isempty(problems) || return problems
     for (name, pointer) in get(step, "save", Dict{String,Any}())
@@ -297,21 +354,26 @@ function run_cleanup(client::GymClient, steps, vars::AbstractDict)
 end
 
 """
-    run_case(client, case, registry) -> CaseOutcome
+    run_case(client, case, envs) -> CaseOutcome
 
 Run the steps until one fails, then the cleanup. A case that needs an
-environment the server lacks is skipped, not failed.
+environment the server cannot create is skipped, not failed. `envs` is an
+`EnvAvailability`, or a set of registered ids.
 """
-function run_case(client::GymClient, case::AbstractDict, registry::AbstractSet)
+function run_case(client::GymClient, case::AbstractDict, envs)
     name = String(case["name"])
-    absent_envs = [env for env in get(case, "requires_envs", Any[]) if !(env in registry)]
-    isempty(absent_envs) || return CaseOutcome(name, "needs " * join(absent_envs, ", "), String[])
+    profile = String(get(case, "profile", ""))
+    absent_envs = missing_envs(envs, get(case, "requires_envs", Any[]))
+    isempty(absent_envs) || return CaseOutcome(name, profile, "cannot create " * join(absent_envs, "; "), String[])
     failures = ["unknown case field $(repr(f))" for f in unknown_fields(case, CASE_FIELDS)]
+    profile in PROFILES || push!(failures, "profile $(repr(profile)) is not one of $(join(PROFILES, ", "))")
     vars = Dict{String,Any}()
+    on_missing_route = false
     if isempty(failures)
         for (index, step) in enumerate(case["steps"])
+            status = Ref(0)
             problems = try
-                run_step(client, step, vars)
+                run_step(client, step, vars; status = status)
             catch err
                 # a broken case file (ArgumentError) fails its case, not the run
                 err isa Union{UnsetVariable,GymHTTPError,ArgumentError} || rethrow()
@@ -319,21 +381,74 @@ function run_case(client::GymClient, case::AbstractDict, registry::AbstractSet)
             end
             if !isempty(problems)
                 append!(failures, ["step $index: $problem" for problem in problems])
+                on_missing_route = missing_route(status[], get(step, "expect", Dict{String,Any}()))
                 break
             end
         end
     end
     run_cleanup(client, get(case, "cleanup", Any[]), vars)
-    return CaseOutcome(name, nothing, failures)
+    return CaseOutcome(name, profile, nothing, failures, on_missing_route)
+end
+
+"""
+Which environment ids a server can create: its registry (an extension) where
+it has one, otherwise one create-and-close probe per id, remembered.
+"""
+struct EnvAvailability
+    client::GymClient
+    registry::Union{Nothing,Set{String}}
+    probed::Dict{String,Union{Nothing,String}}
+end
+
+function EnvAvailability(client::GymClient)
+    registry = try
+        registry_ids(client)
+    catch err
+        err isa GymHTTPError || rethrow()
+        nothing
+    end
+    return EnvAvailability(client, registry, Dict{String,Union{Nothing,String}}())
+end
+
+missing_envs(registry::AbstractSet, ids) = [String(id) * " (not in GET /v1/registry/)" for id in ids if !(id in registry)]
+
+function missing_envs(envs::EnvAvailability, ids)
+    envs.registry === nothing || return missing_envs(envs.registry, ids)
+    absent = String[]
+    for id in ids
+        haskey(envs.probed, id) || (envs.probed[id] = probe_env(envs.client, id))
+        why = envs.probed[id]
+        why === nothing || push!(absent, "$id ($why)")
+    end
+    return absent
+end
+
+"Create `env_id` and close it again: nothing when that worked, else why not."
+function probe_env(client::GymClient, env_id::AbstractString)
+    request = Dict{String,Any}("method" => "POST", "path" => "/v1/envs/", "body" => Dict{String,Any}("env_id" => env_id))
+    response = try
+        send_case_request(client, request)
+    catch err
+        err isa GymHTTPError || rethrow()
+        return sprint(showerror, err)
+    end
+    found, instance_id = response.parsed ? resolve_pointer(response.json, "/instance_id") : (false, nothing)
+    (response.status == 200 && found && instance_id isa AbstractString) ||
+        return "POST /v1/envs/ answered $(response.status)"
+    send_case_request(client, Dict{String,Any}("method" => "POST", "path" => "/v1/envs/$instance_id/close/"))
+    return nothing
 end
 
 "The environment ids the server can create, read once per run."
 registry_ids(client::GymClient) = Set{String}(String(entry["env_id"]) for entry in GymHTTP.list_registry(client))
 
 """
-    run_case_file(client, path, registry) -> Vector{CaseOutcome}
+    run_case_file(client, path, envs; profiles = PROFILES) -> Vector{CaseOutcome}
+
+The cases of one file whose profile is among `profiles`.
 """
-function run_case_file(client::GymClient, path::AbstractString, registry::AbstractSet)
+function run_case_file(client::GymClient, path::AbstractString, envs; profiles = PROFILES)
     document = read_json_file(path)
-    return CaseOutcome[run_case(client, case, registry) for case in document["cases"]]
+    return CaseOutcome[run_case(client, case, envs) for case in document["cases"]
+                       if get(case, "profile", "") in profiles]
 end

@@ -193,3 +193,24 @@ end
     @test GymHTTP.header_value(["content-type" => "application/json"], "Content-Type") == "application/json"
     @test GymHTTP.header_value(Pair{String,String}[], "Retry-After") === nothing
 end
+
+@testset "conformance verdicts, as every runner gives them" begin
+    passed = CaseOutcome("a", "v1", nothing, String[])
+    skipped = CaseOutcome("b", "v1", "cannot create X-v0", String[])
+    missing = CaseOutcome("c", "v1", nothing, ["step 1: status 404, expected 200"], true)
+    wrong = CaseOutcome("d", "v1", nothing, ["step 1: status 400, expected 200"], false)
+    @test verdict_of([passed, skipped]) == "conforms"
+    @test verdict_of([skipped]) == "not checked"
+    @test verdict_of([missing, missing, skipped]) == "not implemented"
+    @test verdict_of([missing, passed]) == "does not conform"
+    @test verdict_of([missing, wrong]) == "does not conform"
+    @test missing_route(404, Dict{String,Any}("status" => 200))
+    @test missing_route(501, Dict{String,Any}("status" => Any[200, 204]))
+    @test !missing_route(404, Dict{String,Any}("status" => 404))
+    @test !missing_route(400, Dict{String,Any}("status" => 200))
+    table = verdict_table([passed, CaseOutcome("e", "legacy", nothing, ["step 2: code"])])
+    @test table == join(["profile  passed  failed  skipped  verdict",
+                         "legacy        0       1        0  does not conform",
+                         "v1            1       0        0  conforms"], "\n")
+    @test length(PROFILES) == 10 && PROFILES[1:2] == ("legacy", "v1")
+end

@@ -10,18 +10,26 @@ include("conformance.jl")
 const SERVER = get(ENV, "GYM_HTTP_SERVER", "")
 const CASES_DIR = get(ENV, "GYM_HTTP_CASES", normpath(joinpath(@__DIR__, "..", "..", "..", "conformance", "cases")))
 const CLIENT = isempty(SERVER) ? nothing : GymClient(SERVER; timeout = 30, retries = 2)
+# GYM_HTTP_CONFORMANCE_PROFILES=legacy,v1 runs only those profiles (default: all).
+const SELECTED = filter(!isempty, split(get(ENV, "GYM_HTTP_CONFORMANCE_PROFILES", ""), ","))
+const RUN_PROFILES = isempty(SELECTED) ? PROFILES : Tuple(String.(SELECTED))
 
-"One testset per case file and per case; skipped cases are reported as such."
+"""
+One testset per case file and per case; skipped cases are reported as such.
+Ends with the verdict per profile, and a testset that every one conforms.
+"""
 function conformance_testsets(client::GymClient, cases_dir::AbstractString)
-    registry = registry_ids(client)
+    envs = EnvAvailability(client)
+    outcomes = CaseOutcome[]
     files = case_files(cases_dir)
     @testset "conformance case files found in $cases_dir" begin
         @test !isempty(files)
     end
     for file in files
         @testset "conformance $(basename(file))" begin
-            for outcome in run_case_file(client, file, registry)
-                @testset "$(outcome.name)" begin
+            for outcome in run_case_file(client, file, envs; profiles = RUN_PROFILES)
+                push!(outcomes, outcome)
+                @testset "$(outcome.name) [$(outcome.profile)]" begin
                     if outcome.skipped !== nothing
                         println("SKIPPED conformance case $(basename(file)) / $(outcome.name): $(outcome.skipped)")
                         @test_skip outcome.skipped === nothing
@@ -33,6 +41,12 @@ function conformance_testsets(client::GymClient, cases_dir::AbstractString)
                     end
                 end
             end
+        end
+    end
+    println(verdict_table(outcomes))
+    @testset "every profile conforms" begin
+        for profile in unique([o.profile for o in outcomes])
+            @test verdict_of([o for o in outcomes if o.profile == profile]) == "conforms"
         end
     end
     if SCHEMA_CHECKS_SKIPPED[] > 0

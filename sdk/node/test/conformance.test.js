@@ -6,12 +6,18 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { GymClient } from "../src/index.js";
 import { startServer, REPO_DIR } from "./support/server.js";
-import { runCase, parseCaseFile } from "./support/conformance.js";
+import {
+  runCase, parseCaseFile, PROFILES, envAvailability, failedOnMissingRoute, verdictOf, verdicts, verdictTable,
+} from "./support/conformance.js";
 import { unknownKeywords } from "./support/schema.js";
 
 const CASES_DIR = path.join(REPO_DIR, "conformance/cases");
 const SPEC_PATH = path.join(REPO_DIR, "spec/openapi.yaml");
 const files = readdirSync(CASES_DIR).filter((name) => name.endsWith(".json")).sort();
+// GYM_HTTP_CONFORMANCE_PROFILES=legacy,v1 runs only those profiles (default: all).
+const selected = (process.env.GYM_HTTP_CONFORMANCE_PROFILES ?? "").split(",").filter(Boolean);
+/** @type {{profile: string, outcome: "passed"|"failed"|"skipped", missingRoute?: boolean}[]} */
+const results = [];
 
 /** The contract, for `schema` expectations; null (schema checks skipped, loudly) without the yaml devDependency. */
 async function loadSpec() {
@@ -27,15 +33,15 @@ async function loadSpec() {
 let server;
 let client;
 let spec;
-let registered;
+let missingEnvs;
 before(async () => {
   server = await startServer();
   client = new GymClient({ baseURL: server.baseURL, maxRetries: 0 });
   spec = await loadSpec();
-  const registry = await client.registry();
-  registered = new Set(registry.map((entry) => entry.env_id));
+  missingEnvs = await envAvailability(client);
 });
 after(async () => {
+  if (results.length > 0) console.log(`\n${verdictTable(verdicts(results))}`);
   if (unknownKeywords.size > 0) {
     console.warn(`spec/openapi.yaml uses keywords JSON Schema does not define (ignored): ${[...unknownKeywords].join(", ")}`);
   }
@@ -50,18 +56,34 @@ for (const file of files) {
   const document = parseCaseFile(readFileSync(path.join(CASES_DIR, file), "utf8"));
   describe(`${document.topic} (${file})`, () => {
     for (const testCase of document.cases) {
-      test(testCase.name, async (t) => {
-        const missing = (testCase.requires_envs ?? []).filter((id) => !registered.has(id));
-        if (missing.length > 0) {
-          console.warn(`SKIPPED ${file} ${testCase.name}: server lacks ${missing.join(", ")}`);
-          t.skip(`server lacks ${missing.join(", ")}`);
+      if (selected.length > 0 && !selected.includes(testCase.profile)) continue;
+      test(`${testCase.name} [${testCase.profile}]`, async (t) => {
+        assert.ok(PROFILES.includes(testCase.profile), `profile ${testCase.profile} is not one of ${PROFILES.join(", ")}`);
+        const missing = await missingEnvs(testCase.requires_envs ?? []);
+        if (missing.size > 0) {
+          const why = [...missing].map(([id, reason]) => `${id} (${reason})`).join("; ");
+          console.warn(`SKIPPED ${file} ${testCase.name}: cannot create ${why}`);
+          results.push({ profile: testCase.profile, outcome: "skipped" });
+          t.skip(`cannot create ${why}`);
           return;
         }
-        await runCase(client, testCase, spec);
+        try {
+          await runCase(client, testCase, spec);
+        } catch (error) {
+          results.push({ profile: testCase.profile, outcome: "failed", missingRoute: failedOnMissingRoute(error) });
+          throw error;
+        }
+        results.push({ profile: testCase.profile, outcome: "passed" });
       });
     }
   });
 }
+
+test("the reference server conforms to every profile it was checked against", () => {
+  const table = verdicts(results);
+  assert.ok(table.length > 0);
+  assert.ok(table.every((v) => v.verdict === "conforms"), verdictTable(table));
+});
 
 describe("the runner itself", () => {
   const create = { request: { method: "POST", path: "/v1/envs/", body: { env_id: "CartPole-v1" } }, save: { iid: "/instance_id" } };
@@ -85,6 +107,28 @@ describe("the runner itself", () => {
     await assert.rejects(run([create, { ...reset, expect: { assert: [{ pointer: "/info", absent: true }] } }]),
       /expected nothing/);
     await run([create, { ...reset, expect: { status: 200, assert: [{ pointer: "/observation", type: "array" }] } }]);
+  });
+
+  test("gives the same verdicts as the Python runner", () => {
+    const passed = { outcome: "passed" }, skipped = { outcome: "skipped" };
+    const missing = { outcome: "failed", missingRoute: true }, wrong = { outcome: "failed", missingRoute: false };
+    assert.equal(verdictOf([passed, skipped]), "conforms");
+    assert.equal(verdictOf([skipped]), "not checked");
+    assert.equal(verdictOf([missing, missing, skipped]), "not implemented");
+    assert.equal(verdictOf([missing, passed]), "does not conform");
+    assert.equal(verdictOf([missing, wrong]), "does not conform");
+    assert.ok(failedOnMissingRoute({ status: 404, expectedStatus: [200] }));
+    assert.ok(!failedOnMissingRoute({ status: 404, expectedStatus: [404] }));
+    assert.ok(!failedOnMissingRoute({ status: 400, expectedStatus: [200] }));
+  });
+
+  test("prints the verdict table in the Python runner's layout", () => {
+    const table = verdicts([{ profile: "v1", outcome: "passed" }, { profile: "legacy", outcome: "failed", missingRoute: false }]);
+    assert.equal(verdictTable(table), [
+      "profile  passed  failed  skipped  verdict",
+      "legacy        0       1        0  does not conform",
+      "v1            1       0        0  conforms",
+    ].join("\n"));
   });
 
   test("keeps integers beyond 2**53 exact when it reads case files", () => {

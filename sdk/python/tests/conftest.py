@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import importlib.util
 
 import pytest
 
 from gym_http_client import Client, HTTPClient
 from gym_http_server.testing import running_server
 
-REPO = Path(__file__).resolve().parents[3]
-TEST_ENVS_DIR = REPO / "server" / "tests"
 ALL_SPACES = "GymHttpTest/AllSpaces-v0"
-
-
-def server_env() -> dict:
-    """PYTHONPATH so that ``--import testenvs`` finds the server's test environments."""
-    paths = [str(TEST_ENVS_DIR), os.environ.get("PYTHONPATH", "")]
-    return {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+FIXTURE_MODULE = "gym_http_conformance.allspaces"  # registers ALL_SPACES
 
 
 def server_args(*extra: str) -> list[str]:
     args = list(extra)
-    if (TEST_ENVS_DIR / "testenvs.py").exists():
-        args += ["--import", "testenvs"]
+    if importlib.util.find_spec("gym_http_conformance") is not None:
+        args += ["--import", FIXTURE_MODULE]
     return args
 
 
 @pytest.fixture(scope="session")
 def base_url():
     """One server for the whole run; tests close what they create."""
-    with running_server(*server_args(), env=server_env()) as url:
+    with running_server(*server_args()) as url:
         yield url
 
 
@@ -57,5 +49,5 @@ def registered(base_url) -> set[str]:
 @pytest.fixture
 def all_spaces_id(registered) -> str:
     if ALL_SPACES not in registered:
-        pytest.skip(f"SKIPPED: {ALL_SPACES} is not registered (server/tests/testenvs.py missing)")
+        pytest.skip(f"SKIPPED: {ALL_SPACES} is not registered (gym-http-conformance not installed)")
     return ALL_SPACES

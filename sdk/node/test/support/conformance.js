@@ -183,6 +183,9 @@ export async function runCase(client, testCase, spec) {
         checkExpectations(step.expect ?? {}, response, spec, vars);
       } catch (error) {
         error.message = `${label}: ${error.message}`;
+        const expected = step.expect?.status;
+        error.status = response.status;
+        error.expectedStatus = expected === undefined ? [] : [expected].flat();
         throw error;
       }
       for (const [name, pointer] of Object.entries(step.save ?? {})) {
@@ -199,4 +202,86 @@ export async function runCase(client, testCase, spec) {
       });
     }
   }
+}
+
+/** The profiles of the case format, in report order (conformance/case.schema.json). */
+export const PROFILES = ["legacy", "v1", "registry", "recording", "results", "render", "msgpack", "vector", "auth", "service"];
+
+/**
+ * The server has no such route: a case failed on 404, 405 or 501 where
+ * something else was expected.
+ * @param {any} error what runCase threw
+ */
+export function failedOnMissingRoute(error) {
+  return [404, 405, 501].includes(error?.status) && !(error.expectedStatus ?? []).includes(error.status);
+}
+
+/**
+ * The verdict of one profile, as the Python runner gives it.
+ * @param {{outcome: "passed"|"failed"|"skipped", missingRoute?: boolean}[]} results
+ */
+export function verdictOf(results) {
+  const count = (outcome) => results.filter((r) => r.outcome === outcome).length;
+  if (count("failed") === 0) return count("passed") > 0 ? "conforms" : "not checked";
+  const ran = results.filter((r) => r.outcome !== "skipped");
+  return ran.every((r) => r.outcome === "failed" && r.missingRoute) ? "not implemented" : "does not conform";
+}
+
+/**
+ * One row per profile that has results: profile, passed, failed, skipped, verdict.
+ * @param {{profile: string, outcome: "passed"|"failed"|"skipped", missingRoute?: boolean}[]} results
+ */
+export function verdicts(results) {
+  const rank = (p) => (PROFILES.includes(p) ? PROFILES.indexOf(p) : PROFILES.length);
+  const profiles = [...new Set(results.map((r) => r.profile))].sort((a, b) => rank(a) - rank(b));
+  return profiles.map((profile) => {
+    const members = results.filter((r) => r.profile === profile);
+    const count = (outcome) => members.filter((r) => r.outcome === outcome).length;
+    return { profile, passed: count("passed"), failed: count("failed"), skipped: count("skipped"), verdict: verdictOf(members) };
+  });
+}
+
+/** The same fixed-width table as the Python runner prints. @param {ReturnType<typeof verdicts>} table */
+export function verdictTable(table) {
+  const rows = [["profile", "passed", "failed", "skipped", "verdict"],
+    ...table.map((v) => [v.profile, String(v.passed), String(v.failed), String(v.skipped), v.verdict])];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => [row[0].padEnd(widths[0]), ...[1, 2, 3].map((i) => row[i].padStart(widths[i])), row[4]].join("  "))
+    .join("\n");
+}
+
+/**
+ * Which env ids the server can create: GET /v1/registry/ where it has one
+ * (an extension), otherwise one create-and-close probe per id asked about.
+ * @param {import("../../src/index.js").GymClient} client
+ */
+export async function envAvailability(client) {
+  let registry = null;
+  try {
+    const answer = await client.request("GET", "/v1/registry/");
+    if (answer.status === 200 && Array.isArray(answer.body?.envs)) registry = new Set(answer.body.envs.map((e) => e.env_id));
+  } catch { /* no registry: probe */ }
+  const probed = new Map();
+  /** @param {string[]} ids @returns {Promise<Map<string, string>>} the missing ids, each with why */
+  return async function missing(ids) {
+    const absent = new Map();
+    for (const id of ids) {
+      if (registry) {
+        if (!registry.has(id)) absent.set(id, "not in GET /v1/registry/");
+        continue;
+      }
+      if (!probed.has(id)) {
+        const created = await client.request("POST", "/v1/envs/", { body: { env_id: id } }).catch((error) => ({ status: 0, body: error.message }));
+        const iid = created.body?.instance_id;
+        if (created.status === 200 && typeof iid === "string") {
+          await client.request("POST", `/v1/envs/${iid}/close/`).catch(() => {});
+          probed.set(id, null);
+        } else {
+          probed.set(id, `POST /v1/envs/ answered ${created.status}`);
+        }
+      }
+      if (probed.get(id)) absent.set(id, probed.get(id));
+    }
+    return absent;
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * Start the real reference server on a free loopback port for a test file,
  * and stop it afterwards. The binary is $GYM_HTTP_SERVER_BIN, or the
- * repository's .venv; test environments come from server/tests/testenvs.py
- * when it exists.
+ * repository's .venv; the conformance fixture environment comes from
+ * gym_http_conformance.allspaces when the conformance package is in the checkout.
  */
 
 import { spawn } from "node:child_process";
@@ -13,8 +13,9 @@ import { fileURLToPath } from "node:url";
 export const SDK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const REPO_DIR = path.resolve(SDK_DIR, "../..");
 export const SERVER_BIN = process.env.GYM_HTTP_SERVER_BIN || path.join(REPO_DIR, ".venv/bin/gym-http-server");
-const TESTENVS_DIR = path.join(REPO_DIR, "server/tests");
-export const HAS_TESTENVS = existsSync(path.join(TESTENVS_DIR, "testenvs.py"));
+const FIXTURE_FILE = path.join(REPO_DIR, "conformance/gym_http_conformance/allspaces.py");
+const FIXTURE_MODULE = "gym_http_conformance.allspaces";
+export const HAS_TESTENVS = existsSync(FIXTURE_FILE);
 export const ALL_SPACES = "GymHttpTest/AllSpaces-v0";
 
 const ANNOUNCEMENT = /listening on (http:\/\/\S+)/;
@@ -29,12 +30,11 @@ export function startServer(args = [], { timeoutMs = 30_000 } = {}) {
     throw new Error(`gym-http-server not found at ${SERVER_BIN}; set GYM_HTTP_SERVER_BIN or run make`);
   }
   if (!HAS_TESTENVS) {
-    console.warn(`SKIPPED: ${TESTENVS_DIR}/testenvs.py missing; starting without --import testenvs`);
+    console.warn(`SKIPPED: ${FIXTURE_FILE} missing; starting without --import ${FIXTURE_MODULE}`);
   }
-  const imports = HAS_TESTENVS ? ["--import", "testenvs"] : [];
-  const pythonPath = [TESTENVS_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+  const imports = HAS_TESTENVS ? ["--import", FIXTURE_MODULE] : [];
   const child = spawn(SERVER_BIN, ["-l", "127.0.0.1", "-p", "0", ...imports, ...args], {
-    env: { ...process.env, PYTHONPATH: pythonPath },
+    env: process.env,
     stdio: ["ignore", "ignore", "pipe"],
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
