@@ -1,4 +1,5 @@
-"""Request bodies and their parameters: JSON whatever the Content-Type, size-capped."""
+"""Request bodies and their parameters: JSON whatever the Content-Type unless it
+names msgpack, size-capped."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import orjson
 
 from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MissingParameter, echo
+from .media import is_msgpack, load_msgpack
 
 _MISSING = object()
 
@@ -25,6 +27,8 @@ def read_json(req, max_bytes: int) -> Any:
         raise BodyTooLarge(f"Request body exceeds the limit of {max_bytes} bytes")
     if not raw.strip():
         return None
+    if is_msgpack(req.content_type):
+        return load_msgpack(raw)
     return parse_json(raw, "Request body")
 
 

@@ -7,8 +7,10 @@ registration per operation in this module and nothing anywhere else.
 - ``describe(space)``: the ``info`` object of ``GET .../action_space/``. The
   original gym-http-api fields stay unchanged (Discrete ``n``; Box ``shape`` and
   flattened ``low``/``high`` with +-1e100 for infinities); the rest is additive.
-- ``encode(space, value)``: an element of the space as JSON data.
-- ``decode(space, data)``: JSON data as an element of the space; raises
+- ``encode(space, value)``: an element of the space as wire values (see
+  ``values``: numpy arrays stay arrays, the media handlers render them).
+- ``decode(space, data)``: wire values, as a JSON or msgpack body parses to
+  (nested lists or numpy arrays), as an element of the space; raises
   ``ValueError`` when the data cannot be one (wrong type, shape, keys).
 - ``contains(space, data)``: decode, then Gymnasium's own membership test.
 """
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from .values import array_to_json, float_from_json, to_jsonable
+from .values import NUMERIC_KINDS, array_to_json, float_from_json, to_wire
 
 LEGACY_INFINITY = 1e100
 
@@ -33,7 +35,7 @@ def describe(space: spaces.Space) -> dict:
 
 @singledispatch
 def encode(space: spaces.Space, value: Any) -> Any:
-    return to_jsonable(value)
+    return to_wire(value)
 
 
 @singledispatch
@@ -77,14 +79,29 @@ def _nested(data: Any, leaf) -> Any:
 
 
 def _array(data: Any, leaf, dtype, shape: tuple[int, ...]) -> np.ndarray:
-    """Nested JSON lists as an array of ``shape``; flat lists of the right size
-    are reshaped, because legacy clients send Box actions flattened."""
-    array = np.asarray(_nested(data, leaf), dtype=dtype)
+    """Nested JSON lists or a numpy array as an array of ``shape``; flat ones of
+    the right size are reshaped, because legacy clients send Box actions flattened."""
+    if isinstance(data, np.ndarray):
+        array = _numeric(data, dtype)
+    else:
+        array = np.asarray(_nested(data, leaf), dtype=dtype)
     if array.shape != shape:
         if array.size != int(np.prod(shape)):
             raise ValueError(f"expected shape {list(shape)}, got {list(array.shape)}")
         array = array.reshape(shape)
     return array
+
+
+def _numeric(data: np.ndarray, dtype) -> np.ndarray:
+    """An array from a msgpack body, as ``dtype`` when its values allow."""
+    if data.dtype.kind not in NUMERIC_KINDS:
+        raise ValueError(f"expected numbers, got an array of {data.dtype}")
+    if np.dtype(dtype).kind in "iu" and data.dtype.kind == "f":
+        if not (np.isfinite(data).all() and (data == np.round(data)).all()):
+            raise ValueError("expected integers")
+    if np.dtype(dtype).kind in "iu" and data.dtype == np.uint64 and (data >= 2**63).any():
+        raise ValueError("integer out of the 64-bit range")
+    return data.astype(dtype)
 
 
 # Discrete ---------------------------------------------------------------
@@ -130,8 +147,8 @@ def _(space: spaces.Box) -> dict:
 
 
 @encode.register
-def _(space: spaces.Box, value: Any) -> Any:
-    return array_to_json(np.asarray(value))
+def _(space: spaces.Box, value: Any) -> np.ndarray:
+    return np.asarray(value)
 
 
 @decode.register
@@ -164,8 +181,8 @@ def _(space: spaces.MultiDiscrete) -> dict:
 
 @encode.register(spaces.MultiBinary)
 @encode.register(spaces.MultiDiscrete)
-def _(space, value: Any) -> Any:
-    return np.asarray(value).tolist()
+def _(space, value: Any) -> np.ndarray:
+    return np.asarray(value)
 
 
 @decode.register(spaces.MultiBinary)

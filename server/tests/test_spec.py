@@ -55,7 +55,7 @@ def test_error_codes_match_the_spec_enum(spec):
 SCHEMA_KEYWORDS = {
     "type", "description", "properties", "required", "items", "oneOf", "anyOf", "allOf",
     "enum", "const", "$ref", "additionalProperties", "minimum", "maximum", "pattern",
-    "discriminator", "minItems", "title", "examples", "default", "format",
+    "discriminator", "minItems", "maxItems", "title", "examples", "default", "format",
 }
 
 

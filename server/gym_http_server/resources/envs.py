@@ -8,7 +8,7 @@ from .. import catalog, params, spaces
 from ..config import Parts
 from ..errors import InvalidAction, InvalidParameter, MissingParameter, UnsupportedSpace
 from ..instances import Instance
-from ..values import to_jsonable
+from ..values import to_wire
 
 
 class EnvCollection:
@@ -38,7 +38,7 @@ def describe_instance(instance: Instance) -> dict:
         "reward_threshold": spec.reward_threshold if spec else None,
         "nondeterministic": bool(spec.nondeterministic) if spec else False,
         "seed": instance.seed,
-        "kwargs": to_jsonable(instance.kwargs),
+        "kwargs": to_wire(instance.kwargs),
         "episodes": instance.episodes,
         "total_steps": instance.total_steps,
         "episode_steps": instance.episode_steps,
@@ -81,7 +81,7 @@ class Reset:
             observation, info = instance.reset(seed, options)
             resp.media = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
-                "info": to_jsonable(info),
+                "info": to_wire(info),
             }
 
 
@@ -99,14 +99,14 @@ class Step:
             observation, reward, terminated, truncated, info = instance.step(action)
             result = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
-                "reward": to_jsonable(reward),
+                "reward": to_wire(reward),
                 "terminated": terminated,
                 "truncated": truncated,
                 "done": terminated or truncated,
-                "info": to_jsonable(info),
+                "info": to_wire(info),
             }
             if render and instance.env.render_mode is not None:
-                result["render"] = to_jsonable(instance.render())
+                result["render"] = to_wire(instance.render())
             resp.media = result
 
 
@@ -135,5 +135,5 @@ class Render:
                 )
             resp.media = {
                 "render_mode": instance.env.render_mode,
-                "frame": to_jsonable(instance.render()),
+                "frame": to_wire(instance.render()),
             }
