@@ -46,15 +46,20 @@ _NUMPY_JSON = orjson.OPT_SERIALIZE_NUMPY
 def json_default(value: Any) -> Any:
     """What orjson cannot write by itself: arrays, and anything unforeseen.
 
-    Integer, boolean and float64 arrays are written by orjson straight from
-    their memory, exactly as their ``tolist()`` would be; float32 and float16
-    go through ``tolist()`` so their digits stay those of today's JSON.
+    Integer and boolean arrays are written by orjson straight from memory;
+    float arrays go through ``tolist()`` so their digits stay those of the
+    float64 values (a float32 0.1 reads back as the same float32), and only
+    when orjson wrote a ``null`` (its NaN) is there anything non-finite to fix.
     """
     if isinstance(value, np.ndarray):
         kind = value.dtype.kind
-        if kind in "biu" or (value.dtype == np.float64 and np.isfinite(value).all()):
+        if kind in "biu":
             native = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
             return orjson.Fragment(orjson.dumps(native, option=_NUMPY_JSON))
+        if kind == "f":
+            text = orjson.dumps(value.tolist())
+            if b"null" not in text:
+                return orjson.Fragment(text)
         return array_to_json(value)
     converted = to_jsonable(value)
     if type(converted) is type(value):

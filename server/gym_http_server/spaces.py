@@ -12,7 +12,12 @@ registration per operation in this module and nothing anywhere else.
 - ``decode(space, data)``: wire values, as a JSON or msgpack body parses to
   (nested lists or numpy arrays), as an element of the space; raises
   ``ValueError`` when the data cannot be one (wrong type, shape, keys).
-- ``contains(space, data)``: decode, then Gymnasium's own membership test.
+- ``member(space, value)``: Gymnasium's own membership test of a decoded value
+  (with a shortcut for Discrete, which every step of many envs pays for).
+- ``contains(space, data)``: decode, then ``member``.
+
+A space kind with no ``decode`` registration raises ``Unsupported`` (a
+ValueError), so the step path learns it cannot decode without asking first.
 """
 
 from __future__ import annotations
@@ -38,9 +43,18 @@ def encode(space: spaces.Space, value: Any) -> Any:
     return to_wire(value)
 
 
+class Unsupported(ValueError):
+    """The space is of a kind that cannot travel over the wire."""
+
+
 @singledispatch
 def decode(space: spaces.Space, data: Any) -> Any:
-    raise ValueError(f"{type(space).__name__} spaces cannot be sent over the wire")
+    raise Unsupported(f"{type(space).__name__} spaces cannot be sent over the wire")
+
+
+@singledispatch
+def member(space: spaces.Space, value: Any) -> bool:
+    return bool(space.contains(value))
 
 
 def contains(space: spaces.Space, data: Any) -> bool:
@@ -48,7 +62,7 @@ def contains(space: spaces.Space, data: Any) -> bool:
         value = decode(space, data)
     except ValueError:
         return False
-    return bool(space.contains(value))
+    return member(space, value)
 
 
 def is_supported(space: spaces.Space) -> bool:
@@ -61,6 +75,8 @@ def _shape(space: spaces.Space) -> list[int] | None:
 
 def _integer(value: Any) -> int:
     """A JSON integer; integral floats (1.0) are accepted, booleans are not."""
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return value
     if isinstance(value, bool):
         raise ValueError("expected an integer, got a boolean")
     if isinstance(value, float) and value.is_integer():
@@ -121,6 +137,14 @@ def _(space: spaces.Discrete, value: Any) -> int:
 @decode.register
 def _(space: spaces.Discrete, data: Any) -> np.integer:
     return space.dtype.type(_integer(data))
+
+
+@member.register
+def _(space: spaces.Discrete, value: Any) -> bool:
+    """What ``Discrete.contains`` decides for the scalars ``decode`` returns."""
+    if isinstance(value, np.integer) and value.dtype == space.dtype:
+        return int(space.start) <= int(value) < int(space.start + space.n)
+    return bool(space.contains(value))
 
 
 # Box --------------------------------------------------------------------

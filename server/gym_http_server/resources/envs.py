@@ -112,13 +112,13 @@ class Step:
 
 def decode_action(instance: Instance, data) -> object:
     space = instance.env.action_space
-    if not spaces.is_supported(space):
-        raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
     try:
         action = spaces.decode(space, data)
+    except spaces.Unsupported:
+        raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
     except ValueError as error:
         raise InvalidAction(f"Action is not an element of the action space {space}: {error}")
-    if not space.contains(action):
+    if not spaces.member(space, action):
         raise InvalidAction(f"Action {params.echo_json(data)} is outside the action space {space}")
     return action
 
