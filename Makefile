@@ -7,7 +7,7 @@ PORT   ?= 5000
 SERVER ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
+.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -73,10 +73,21 @@ test-node: $(VENV)/.dev
 test-julia: $(VENV)/.dev
 	GYM_HTTP_JULIA_HOME=$(abspath $(VENV))/julia-debian11 $(PYTEST) -rs sdk/julia/check
 
-bench: $(VENV)/.server
-	$(BIN)/python bench/step_throughput.py
+$(VENV)/.bench: $(VENV)/.server bench/requirements.txt
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	touch $@
 
-test: lint test-server conformance test-conformance test-sdk-python test-node test-julia
+# Ratios measured side by side in one run (about 30 s); writes bench/results.json.
+# PEER=http://host:port adds a row for another gym-http-api server.
+PEER ?=
+bench: $(VENV)/.bench
+	$(BIN)/python bench/bench.py $(if $(PEER),--peer $(PEER))
+
+# One short round of every row, so that the bench itself never rots.
+bench-quick: $(VENV)/.bench
+	$(BIN)/python bench/bench.py --quick --out $(VENV)/bench-quick.json
+
+test: lint test-server conformance test-conformance test-sdk-python test-node test-julia bench-quick
 
 clean:
 	rm -rf $(VENV) sdk/node/node_modules
