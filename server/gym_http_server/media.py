@@ -53,6 +53,8 @@ def json_default(value: Any) -> Any:
     """
     if isinstance(value, np.ndarray):
         kind = value.dtype.kind
+        if kind in "biu" and value.ndim == 0:
+            return value.item()
         if kind in "biu":
             native = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
             return orjson.Fragment(orjson.dumps(native, option=_NUMPY_JSON))

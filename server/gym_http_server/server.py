@@ -96,6 +96,9 @@ def _stop_soon(server) -> None:
     which ends its loop; this runs in the loop's own thread via the trigger."""
 
     def stop() -> None:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            pass  # a worker's own pull ran the thunk first and closed the trigger
 
     threading.Timer(0.2, stop).start()

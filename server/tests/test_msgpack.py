@@ -64,6 +64,18 @@ def test_arrays_are_dtype_shape_and_little_endian_row_major_bytes():
     assert packed["data"] == np.array([[0, 2], [3, 5]], "<i4").tobytes()
 
 
+def test_every_dtype_and_shape_renders_in_json_as_its_tolist():
+    arrays = [np.array(5, np.int64), np.array(True), np.array(1.5, np.float32),
+              np.zeros((0, 2), np.uint8), np.zeros((2, 0, 3), np.float32),
+              np.array([2**64 - 1], np.uint64), np.arange(6, dtype=np.int8).reshape(2, 3)[:, ::2],
+              np.array([[True, False]]), np.arange(4, dtype=">i2"), np.array([0.1], np.float32)]
+    for array in arrays:
+        assert orjson.loads(media.dump_json(array)) == array.tolist(), array
+        received = client_decode(ormsgpack.unpackb(media.dump_msgpack(array)))
+        assert received.dtype == array.dtype.newbyteorder("=") and received.shape == array.shape
+        assert (received == array).all()
+
+
 def test_nonfinite_floats_are_raw_in_arrays_and_strings_as_scalars():
     wire = {"a": np.array([np.nan, -np.inf], np.float32), "r": "Infinity"}
     received = client_decode(ormsgpack.unpackb(media.dump_msgpack(wire)))
