@@ -8,7 +8,7 @@ SERVER ?=
 PROFILES ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
+.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -75,10 +75,21 @@ test-node: $(VENV)/.conformance
 test-julia: $(VENV)/.dev
 	GYM_HTTP_JULIA_HOME=$(abspath $(VENV))/julia-debian11 $(PYTEST) -rs sdk/julia/check
 
-bench: $(VENV)/.server
-	$(BIN)/python bench/step_throughput.py
+$(VENV)/.bench: $(VENV)/.server bench/requirements.txt
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	touch $@
 
-test: lint test-server conformance test-conformance test-sdk-python test-node test-julia
+# Ratios measured side by side in one run (about 30 s); writes bench/results.json.
+# PEER=http://host:port adds a row for another gym-http-api server.
+PEER ?=
+bench: $(VENV)/.bench
+	$(BIN)/python bench/bench.py $(if $(PEER),--peer $(PEER))
+
+# One short round of every row, so that the bench itself never rots.
+bench-quick: $(VENV)/.bench
+	$(BIN)/python bench/bench.py --quick --out $(VENV)/bench-quick.json
+
+test: lint test-server conformance test-conformance test-sdk-python test-node test-julia bench-quick
 
 clean:
 	rm -rf $(VENV) sdk/node/node_modules

@@ -52,6 +52,11 @@ def serving(app) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         # Emptying the socket map from inside the loop's thread ends the loop.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        # A worker finishing its last answer can wake the loop first, which then
+        # runs close_all before this write reaches the (by then closed) pipe.
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            pass
         thread.join(10)
         server.task_dispatcher.shutdown()

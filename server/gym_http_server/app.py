@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import falcon
-import orjson
 
-from . import errors
+from . import errors, media
 from .config import Parts, ServerConfig
 from .resources import envs, recording, results, service, spaces
-from .values import to_jsonable
 
 
 def routes(parts: Parts) -> list[tuple[str, object]]:
@@ -39,20 +37,6 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
     ]
 
 
-def dump_json(data) -> bytes:
-    """Responses are built from encoded values already; the fallback only keeps
-    an unforeseen type (a new numpy scalar, say) from becoming an empty 500,
-    which falcon would send were serialization to fail after the handlers ran."""
-    return orjson.dumps(data, default=to_jsonable_fallback)
-
-
-def to_jsonable_fallback(value):
-    converted = to_jsonable(value)
-    if type(converted) is type(value):
-        return str(value)
-    return converted
-
-
 def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = None,
                **options) -> falcon.App:
     """The Falcon WSGI app, for waitress or any WSGI server.
@@ -64,9 +48,7 @@ def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = N
         parts = Parts.from_config(config or ServerConfig(**options))
     app = falcon.App()
     app.req_options.strip_url_path_trailing_slash = True
-    json_handler = falcon.media.JSONHandler(dumps=dump_json, loads=orjson.loads)
-    app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
-    app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
+    media.install(app)
     errors.install(app)
     for path, resource in routes(parts):
         app.add_route(path, resource)

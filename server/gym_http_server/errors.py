@@ -55,6 +55,10 @@ class MalformedJson(ApiError):
     code = "malformed_json"
 
 
+class MalformedMsgpack(ApiError):
+    code = "malformed_msgpack"
+
+
 class MalformedEnvId(ApiError):
     code = "malformed_env_id"
 

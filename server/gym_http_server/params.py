@@ -1,4 +1,5 @@
-"""Request bodies and their parameters: JSON whatever the Content-Type, size-capped.
+"""Request bodies and their parameters: JSON whatever the Content-Type unless it
+names msgpack, size-capped.
 
 Parameters are read the way the original gym-http-api read them, because its
 clients rely on it: a value of ``null``, ``""`` or ``[]`` counts as not given,
@@ -15,6 +16,7 @@ from typing import Any
 import orjson
 
 from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MissingParameter, echo
+from .media import is_msgpack, load_msgpack
 
 # Deeper nesting than any space needs (numpy arrays have at most 64 axes);
 # refusing it keeps recursive decoding far from Python's recursion limit.
@@ -26,11 +28,15 @@ def read_json(req, max_bytes: int) -> Any:
     length = req.content_length
     if length is not None and length > max_bytes:
         raise BodyTooLarge(f"Request body of {length} bytes exceeds the limit of {max_bytes}")
-    raw = req.bounded_stream.read(max_bytes + 1)
+    # A known length reads straight from the server's stream (waitress has
+    # buffered the body already); falcon's bounded stream covers the rest.
+    raw = req.stream.read(length) if length is not None else req.bounded_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise BodyTooLarge(f"Request body exceeds the limit of {max_bytes} bytes")
     if not raw.strip():
         return None
+    if is_msgpack(req.content_type):
+        return load_msgpack(raw)
     return parse_json(raw, "Request body")
 
 
@@ -64,7 +70,7 @@ def _nesting_depth(value: Any) -> int:
 
 def is_blank(value: Any) -> bool:
     """Whether the original server counted this value as not given."""
-    return value is None or value == "" or value == []
+    return value is None or (type(value) in (str, list) and not value)
 
 
 def read_object(req, max_bytes: int) -> dict:
@@ -135,4 +141,4 @@ def seed_param(body: dict) -> int | None:
 
 def echo_json(value: Any) -> str:
     """Client data quoted in a message, briefly."""
-    return echo(orjson.dumps(value).decode())
+    return echo(orjson.dumps(value, default=str).decode())  # str: arrays from msgpack

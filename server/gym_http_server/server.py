@@ -10,6 +10,9 @@ import threading
 
 import waitress
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
+from waitress.task import WSGITask
 
 from .app import create_app
 from .config import Parts, ServerConfig
@@ -19,6 +22,32 @@ log = logging.getLogger("gym_http_server")
 # waitress answers bodies over its own limit in plain text; keep it well above
 # ours so that clients get the JSON 413 for all but absurd bodies.
 _WAITRESS_BODY_FACTOR = 8
+
+
+class OneSendTask(WSGITask):
+    """A response whose body is one known-length chunk (every response of
+    this app) leaves in one send() with its headers, not two: one system
+    call less for the server and one segment less for the client to wait on."""
+
+    def write(self, data):
+        if (self.wrote_header or not data or not self.has_body or self.chunked_response
+                or self.content_length != len(data) or not self.complete):
+            return super().write(data)
+        head = self.build_response_header()
+        self.wrote_header = True
+        self.content_bytes_written += len(data)
+        self.channel.write_soon(head + data)
+
+
+class OneSendChannel(HTTPChannel):
+    task_class = OneSendTask
+
+
+def use_one_send(server) -> None:
+    """On the server waitress made, and on each of several when it listens on more than one."""
+    for candidate in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(candidate, BaseWSGIServer):
+            candidate.channel_class = OneSendChannel
 
 
 def import_env_modules(modules: list[str]) -> None:
@@ -45,6 +74,7 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
         max_request_body_size=config.max_body_bytes * _WAITRESS_BODY_FACTOR,
         clear_untrusted_proxy_headers=True,
     )
+    use_one_send(server)
     parts.request_shutdown = lambda: _stop_soon(server)
     stop_on_sigterm()
     announce(listen, server.effective_port)
@@ -79,6 +109,9 @@ def _stop_soon(server) -> None:
     which ends its loop; this runs in the loop's own thread via the trigger."""
 
     def stop() -> None:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            pass  # a worker's own pull ran the thunk first and closed the trigger
 
     threading.Timer(0.2, stop).start()

@@ -7,10 +7,17 @@ registration per operation in this module and nothing anywhere else.
 - ``describe(space)``: the ``info`` object of ``GET .../action_space/``. The
   original gym-http-api fields stay unchanged (Discrete ``n``; Box ``shape`` and
   flattened ``low``/``high`` with +-1e100 for infinities); the rest is additive.
-- ``encode(space, value)``: an element of the space as JSON data.
-- ``decode(space, data)``: JSON data as an element of the space; raises
+- ``encode(space, value)``: an element of the space as wire values (see
+  ``values``: numpy arrays stay arrays, the media handlers render them).
+- ``decode(space, data)``: wire values, as a JSON or msgpack body parses to
+  (nested lists or numpy arrays), as an element of the space; raises
   ``ValueError`` when the data cannot be one (wrong type, shape, keys).
-- ``contains(space, data)``: decode, then Gymnasium's own membership test.
+- ``member(space, value)``: Gymnasium's own membership test of a decoded value
+  (with a shortcut for Discrete, which every step of many envs pays for).
+- ``contains(space, data)``: decode, then ``member``.
+
+A space kind with no ``decode`` registration raises ``Unsupported`` (a
+ValueError), so the step path learns it cannot decode without asking first.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from .values import array_to_json, float_from_json, to_jsonable
+from .values import NUMERIC_KINDS, array_to_json, float_from_json, to_wire
 
 LEGACY_INFINITY = 1e100
 
@@ -33,12 +40,21 @@ def describe(space: spaces.Space) -> dict:
 
 @singledispatch
 def encode(space: spaces.Space, value: Any) -> Any:
-    return to_jsonable(value)
+    return to_wire(value)
+
+
+class Unsupported(ValueError):
+    """The space is of a kind that cannot travel over the wire."""
 
 
 @singledispatch
 def decode(space: spaces.Space, data: Any) -> Any:
-    raise ValueError(f"{type(space).__name__} spaces cannot be sent over the wire")
+    raise Unsupported(f"{type(space).__name__} spaces cannot be sent over the wire")
+
+
+@singledispatch
+def member(space: spaces.Space, value: Any) -> bool:
+    return bool(space.contains(value))
 
 
 def contains(space: spaces.Space, data: Any) -> bool:
@@ -46,7 +62,7 @@ def contains(space: spaces.Space, data: Any) -> bool:
         value = decode(space, data)
     except ValueError:
         return False
-    return bool(space.contains(value))
+    return member(space, value)
 
 
 def is_supported(space: spaces.Space) -> bool:
@@ -59,6 +75,8 @@ def _shape(space: spaces.Space) -> list[int] | None:
 
 def _integer(value: Any) -> int:
     """A JSON integer; integral floats (1.0) are accepted, booleans are not."""
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return value
     if isinstance(value, bool):
         raise ValueError("expected an integer, got a boolean")
     if isinstance(value, float) and value.is_integer():
@@ -77,14 +95,29 @@ def _nested(data: Any, leaf) -> Any:
 
 
 def _array(data: Any, leaf, dtype, shape: tuple[int, ...]) -> np.ndarray:
-    """Nested JSON lists as an array of ``shape``; flat lists of the right size
-    are reshaped, because legacy clients send Box actions flattened."""
-    array = np.asarray(_nested(data, leaf), dtype=dtype)
+    """Nested JSON lists or a numpy array as an array of ``shape``; flat ones of
+    the right size are reshaped, because legacy clients send Box actions flattened."""
+    if isinstance(data, np.ndarray):
+        array = _numeric(data, dtype)
+    else:
+        array = np.asarray(_nested(data, leaf), dtype=dtype)
     if array.shape != shape:
         if array.size != int(np.prod(shape)):
             raise ValueError(f"expected shape {list(shape)}, got {list(array.shape)}")
         array = array.reshape(shape)
     return array
+
+
+def _numeric(data: np.ndarray, dtype) -> np.ndarray:
+    """An array from a msgpack body, as ``dtype`` when its values allow."""
+    if data.dtype.kind not in NUMERIC_KINDS:
+        raise ValueError(f"expected numbers, got an array of {data.dtype}")
+    if np.dtype(dtype).kind in "iu" and data.dtype.kind == "f":
+        if not (np.isfinite(data).all() and (data == np.round(data)).all()):
+            raise ValueError("expected integers")
+    if np.dtype(dtype).kind in "iu" and data.dtype == np.uint64 and (data >= 2**63).any():
+        raise ValueError("integer out of the 64-bit range")
+    return data.astype(dtype)
 
 
 # Discrete ---------------------------------------------------------------
@@ -104,6 +137,14 @@ def _(space: spaces.Discrete, value: Any) -> int:
 @decode.register
 def _(space: spaces.Discrete, data: Any) -> np.integer:
     return space.dtype.type(_integer(data))
+
+
+@member.register
+def _(space: spaces.Discrete, value: Any) -> bool:
+    """What ``Discrete.contains`` decides for the scalars ``decode`` returns."""
+    if isinstance(value, np.integer) and value.dtype == space.dtype:
+        return int(space.start) <= int(value) < int(space.start + space.n)
+    return bool(space.contains(value))
 
 
 # Box --------------------------------------------------------------------
@@ -130,8 +171,8 @@ def _(space: spaces.Box) -> dict:
 
 
 @encode.register
-def _(space: spaces.Box, value: Any) -> Any:
-    return array_to_json(np.asarray(value))
+def _(space: spaces.Box, value: Any) -> np.ndarray:
+    return np.asarray(value)
 
 
 @decode.register
@@ -164,8 +205,8 @@ def _(space: spaces.MultiDiscrete) -> dict:
 
 @encode.register(spaces.MultiBinary)
 @encode.register(spaces.MultiDiscrete)
-def _(space, value: Any) -> Any:
-    return np.asarray(value).tolist()
+def _(space, value: Any) -> np.ndarray:
+    return np.asarray(value)
 
 
 @decode.register(spaces.MultiBinary)

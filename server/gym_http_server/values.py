@@ -1,9 +1,11 @@
-"""Plain values to strict RFC 8259 JSON and back.
+"""Wire values: what the space codecs and resources hand to the media handlers.
 
-JSON has no NaN or infinities. Like the protobuf JSON mapping, non-finite
-floats travel as the strings "NaN", "Infinity" and "-Infinity"; finite
-numbers travel as numbers. numpy scalars and arrays become Python numbers and
-(nested) lists, so rewards and ``info`` dicts from any environment serialize.
+A wire value is None, a bool, an int, a str, a finite float, one of the
+strings "NaN", "Infinity" and "-Infinity" (non-finite scalars, as in the
+protobuf JSON mapping), a list or a str-keyed dict of wire values, or a numeric
+numpy array. Arrays stay arrays here: the JSON handler renders them as nested
+lists (non-finite elements as those strings), the msgpack handler as raw bytes
+with dtype and shape (see ``media``). So every medium carries the same values.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any
 import numpy as np
 
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+# numpy kinds an array keeps on the wire: booleans, integers, floats.
+NUMERIC_KINDS = "biuf"
 
 
 def float_to_json(x: float) -> float | str:
@@ -39,9 +44,9 @@ def array_to_json(array: np.ndarray) -> Any:
     """Nested lists; floats checked for non-finite values only when needed."""
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         return _map_floats(array.tolist())
-    if array.dtype.kind in "biuf":
+    if array.dtype.kind in NUMERIC_KINDS:
         return array.tolist()
-    return to_jsonable(array.tolist())
+    return to_wire(array.tolist())
 
 
 def _map_floats(nested: Any) -> Any:
@@ -50,20 +55,40 @@ def _map_floats(nested: Any) -> Any:
     return float_to_json(nested)
 
 
-def to_jsonable(value: Any) -> Any:
-    """Any value an environment returns (reward, info) as strict JSON data."""
-    if value is None or isinstance(value, (bool, str, int)):
+def to_wire(value: Any) -> Any:
+    """Any value an environment returns (reward, info, a frame) as wire values."""
+    kind = type(value)
+    if value is None or kind is bool or kind is str or kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else float_to_json(value)
+    if isinstance(value, np.ndarray):
+        return value if value.dtype.kind in NUMERIC_KINDS else to_wire(value.tolist())
+    if isinstance(value, np.generic):
+        return to_wire(value.item())
+    if isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
         return float_to_json(value)
-    if isinstance(value, np.ndarray):
-        return array_to_json(value)
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
     if isinstance(value, dict):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
+        return {str(key): to_wire(item) for key, item in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(item) for item in value]
+        return [to_wire(item) for item in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Wire values with arrays as nested lists: plain JSON data."""
+    return _lists(to_wire(value))
+
+
+def _lists(wire: Any) -> Any:
+    if isinstance(wire, np.ndarray):
+        return array_to_json(wire)
+    if isinstance(wire, dict):
+        return {key: _lists(item) for key, item in wire.items()}
+    if isinstance(wire, list):
+        return [_lists(item) for item in wire]
+    return wire

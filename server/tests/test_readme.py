@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 README = Path(__file__).parents[2] / "README.md"
@@ -55,3 +56,15 @@ def json_documents(text: str) -> list:
         while at < len(text) and text[at].isspace():
             at += 1
     return found
+
+
+def test_msgpack_example_prints_what_the_comment_says(base_url):
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+                 if "application/msgpack" in b)
+    script = block.replace(DEFAULT, base_url)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.splitlines()
+    assert first == "float32 (4,)"
+    assert second.startswith("1.0 False [")

@@ -54,8 +54,8 @@ def test_error_codes_match_the_spec_enum(spec):
 SCHEMA_KEYWORDS = {
     "type", "description", "properties", "required", "items", "oneOf", "anyOf", "allOf",
     "enum", "const", "$ref", "additionalProperties", "minimum", "maximum", "pattern",
-    "discriminator", "minItems", "minLength", "maxProperties", "title", "examples", "default",
-    "format",
+    "discriminator", "minItems", "maxItems", "minLength", "maxProperties", "title", "examples",
+    "default", "format",
 }
 
 

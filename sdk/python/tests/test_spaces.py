@@ -18,6 +18,7 @@ from gymnasium.utils.env_checker import data_equivalence
 
 from gym_http_client import spaces as sdk
 from gym_http_server import spaces as server_codec
+from gym_http_server.media import dump_json
 
 SPACES = [
     spaces.Discrete(5),
@@ -49,8 +50,13 @@ SPACES = [
 
 
 def over_the_wire(data):
-    """What a JSON round trip does to data, strictly (no NaN tokens)."""
-    return json.loads(json.dumps(data, allow_nan=False))
+    """What a JSON round trip does to data, strictly (no NaN tokens); numpy
+    arrays among the server's wire values as its JSON media handler writes them."""
+    return json.loads(json.dumps(data, allow_nan=False, default=server_json))
+
+
+def server_json(array):
+    return json.loads(dump_json(array))
 
 
 @pytest.mark.parametrize("space", SPACES, ids=repr)

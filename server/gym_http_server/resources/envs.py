@@ -8,7 +8,7 @@ from .. import catalog, params, spaces
 from ..config import Parts
 from ..errors import InvalidAction, InvalidParameter, MissingParameter, UnsupportedSpace
 from ..instances import Instance
-from ..values import to_jsonable
+from ..values import to_wire
 
 
 class EnvCollection:
@@ -39,7 +39,7 @@ def describe_instance(instance: Instance) -> dict:
         "reward_threshold": spec.reward_threshold if spec else None,
         "nondeterministic": bool(spec.nondeterministic) if spec else False,
         "seed": instance.seed,
-        "kwargs": to_jsonable(instance.kwargs),
+        "kwargs": to_wire(instance.kwargs),
         "episodes": instance.episodes,
         "total_steps": instance.total_steps,
         "episode_steps": instance.episode_steps,
@@ -84,7 +84,7 @@ class Reset:
             observation, info = instance.reset(seed, options)
             resp.media = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
-                "info": to_jsonable(info),
+                "info": to_wire(info),
             }
 
 
@@ -102,31 +102,36 @@ class Step:
             observation, reward, terminated, truncated, info = instance.step(action)
             result = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
-                "reward": to_jsonable(reward),
+                "reward": to_wire(reward),
                 "terminated": terminated,
                 "truncated": truncated,
                 "done": terminated or truncated,
-                "info": to_jsonable(info),
+                "info": to_wire(info),
             }
             if render and instance.env.render_mode is not None:
-                result["render"] = to_jsonable(instance.render())
+                result["render"] = to_wire(instance.render())
             resp.media = result
 
 
 def decode_action(instance: Instance, data) -> object:
     space = instance.env.action_space
-    if not spaces.is_supported(space):
-        raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
-    if params.is_blank(data) and not spaces.contains(space, data):
-        # The original's reading; "" and [] stay actions where they are ones (Text, Sequence).
-        raise MissingParameter("action")
     try:
         action = spaces.decode(space, data)
+    except spaces.Unsupported:
+        raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
     except ValueError as error:
-        raise InvalidAction(f"Action is not an element of the action space {space}: {error}")
-    if not space.contains(action):
-        raise InvalidAction(f"Action {params.echo_json(data)} is outside the action space {space}")
+        raise refused(data, f"Action is not an element of the action space {space}: {error}")
+    if not spaces.member(space, action):
+        raise refused(data, f"Action {params.echo_json(data)} is outside the action space {space}")
     return action
+
+
+def refused(data, message: str) -> Exception:
+    """The original read "" and [] as no action at all; where they are real
+    actions (Text, Sequence spaces) they never get here."""
+    if params.is_blank(data):
+        return MissingParameter("action")
+    return InvalidAction(message)
 
 
 class Render:
@@ -141,5 +146,5 @@ class Render:
                 )
             resp.media = {
                 "render_mode": instance.env.render_mode,
-                "frame": to_jsonable(instance.render()),
+                "frame": to_wire(instance.render()),
             }

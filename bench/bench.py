@@ -1,0 +1,257 @@
+"""How much does HTTP cost per step? Ratios measured side by side in one run.
+
+Every row is timed in rounds, and the rounds interleave all rows, so machine
+noise (two cores shared with other work) hits them alike; the figures are
+medians over rounds. Absolute figures vary from run to run; the ratios are the
+result. Rows:
+
+- in-process Gymnasium ``CartPole-v1`` steps (no HTTP at all),
+- ``GET /healthz`` on one keep-alive connection: the bare HTTP floor,
+- CartPole ``step`` over JSON and over msgpack, and on any ``--peer`` server,
+- an image observation over JSON and over msgpack (ALE Pong when ``ale-py``
+  is installed, else CartPole rendered to pixels), on a second server,
+- 1, 4 and 16 concurrent clients, each stepping its own CartPole.
+
+Writes the same figures to ``--out`` (bench/results.json by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import platform
+import socket
+import statistics
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+import gymnasium as gym
+import numpy as np
+import orjson
+import ormsgpack
+
+from gym_http_server.testing import running_server
+
+JSON = "application/json"
+MSGPACK = "application/msgpack"
+ENDLESS = {"max_episode_steps": 10**9}
+
+
+class Client:
+    """One keep-alive connection speaking JSON or msgpack, as lean as a client
+    gets: each request leaves in one send() (http.client sends the headers and
+    the body apart, and the second segment costs the server another wake-up)."""
+
+    def __init__(self, url: str, media: str = JSON):
+        parts = urlsplit(url)
+        self.address = (parts.hostname, parts.port or 80)
+        self.host = parts.netloc.encode()
+        self.prefix = parts.path.rstrip("/")
+        self.media = media.encode()
+        self.dumps = orjson.dumps if media == JSON else ormsgpack.packb
+        self.loads = orjson.loads if media == JSON else ormsgpack.unpackb
+        self.sock = self.reader = None
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection(self.address)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
+
+    def call(self, method: str, path: str, body=None):
+        if self.sock is None:
+            self.connect()
+        data = b"" if body is None else self.dumps(body)
+        head = (f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode() + b"Host: " + self.host
+                + b"\r\nAccept: " + self.media + b"\r\nContent-Type: " + self.media
+                + b"\r\nContent-Length: " + str(len(data)).encode() + b"\r\n\r\n")
+        self.sock.sendall(head + data)
+        status = int(self.reader.readline().split(None, 2)[1])
+        length, close = 0, False
+        while (line := self.reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        raw = self.reader.read(length)
+        if close:
+            self.close()
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: {status} {raw[:200]!r}")
+        return self.loads(raw) if raw else None
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.reader.close()
+            self.sock.close()
+            self.sock = self.reader = None
+
+
+class RemoteStepper:
+    """Steps one remote environment in a loop, resetting when an episode ends."""
+
+    def __init__(self, client: Client, env_id: str, actions: int, kwargs: dict | None = None):
+        self.client = client
+        body = {"env_id": env_id}
+        if kwargs:
+            body["kwargs"] = kwargs
+        self.instance_id = client.call("POST", "/v1/envs/", body)["instance_id"]
+        self.step_path = f"/v1/envs/{self.instance_id}/step/"
+        self.reset_path = f"/v1/envs/{self.instance_id}/reset/"
+        self.actions = actions
+        client.call("POST", self.reset_path, {"seed": 0})
+
+    def __call__(self, i: int) -> None:
+        result = self.client.call("POST", self.step_path, {"action": i % self.actions})
+        if result["done"]:
+            self.client.call("POST", self.reset_path, {})
+
+
+def local_stepper(env_id: str, **kwargs):
+    env = gym.make(env_id, **kwargs)
+    env.reset(seed=0)
+    actions = env.action_space.n
+
+    def step(i: int) -> None:
+        if any(env.step(i % actions)[2:4]):
+            env.reset()
+
+    return step
+
+
+def per_second(fn, calls: int) -> float:
+    start = time.perf_counter()
+    for i in range(calls):
+        fn(i)
+    return calls / (time.perf_counter() - start)
+
+
+def concurrent_rate(url: str, clients: int, calls: int) -> float:
+    """Total steps/s of ``clients`` threads, each with its own connection and env."""
+    steppers = [RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS) for _ in range(clients)]
+    barrier = threading.Barrier(clients + 1)
+
+    def run(stepper: RemoteStepper) -> None:
+        barrier.wait()
+        for i in range(calls):
+            stepper(i)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in steppers]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    rate = clients * calls / (time.perf_counter() - start)
+    for stepper in steppers:
+        stepper.client.call("DELETE", f"/v1/envs/{stepper.instance_id}")
+        stepper.client.close()
+    return rate
+
+
+def image_env() -> tuple[str, dict, list[str]]:
+    """ALE Pong when ale-py is installed; otherwise CartPole as pixels (pygame)."""
+    if importlib.util.find_spec("ale_py"):
+        return "ALE/Pong-v5", {"frameskip": 1, "repeat_action_probability": 0.0}, ["ale_py"]
+    return "GymHttpBench/CartPolePixels-v0", {}, ["pixelenv"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=400, help="CartPole calls per row and round")
+    parser.add_argument("--image-calls", type=int, default=30)
+    parser.add_argument("--peer", action="append", default=[], metavar="URL",
+                        help="another gym-http-api server to step CartPole on (repeatable)")
+    parser.add_argument("--quick", action="store_true",
+                        help="one short round of everything: checks the bench still runs")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.json"))
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.calls, args.image_calls = 1, 20, 3
+
+    image_id, image_kwargs, image_imports = image_env()
+    for module in image_imports:
+        importlib.import_module(module)
+    imports = [arg for module in image_imports for arg in ("--import", module)]
+    server_env = {"PYTHONPATH": os.pathsep.join([os.path.dirname(__file__),
+                                                 os.environ.get("PYTHONPATH", "")])}
+    # The image env lives on a server of its own: an emulator loaded into the
+    # CartPole server would make its rows slower than they are.
+    with running_server("--log-level", "warning") as url, \
+            running_server("--log-level", "warning", *imports, env=server_env) as image_url:
+        rows = build_rows(url, image_url, args, image_id, image_kwargs)
+        rates: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for name, (fn, calls) in rows.items():
+                rates.setdefault(name, []).append(per_second(fn, calls))
+        concurrency = {}
+        for clients in (1, 4, 16):
+            calls = max(args.calls // clients, 5)
+            concurrency[clients] = statistics.median(
+                concurrent_rate(url, clients, calls) for _ in range(args.rounds))
+    report(args, {name: statistics.median(values) for name, values in rates.items()},
+           concurrency, image_id)
+
+
+def build_rows(url: str, image_url: str, args, image_id: str, image_kwargs: dict) -> dict:
+    """Each row on a connection of its own, as a client stepping one env has."""
+    health = Client(url)
+    rows = {
+        "in-process step": (local_stepper("CartPole-v1", **ENDLESS), args.calls),
+        "GET /healthz": (lambda i: health.call("GET", "/healthz"), args.calls),
+        "step JSON": (RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS), args.calls),
+        "step msgpack": (RemoteStepper(Client(url, MSGPACK), "CartPole-v1", 2, ENDLESS),
+                         args.calls),
+    }
+    for peer in args.peer:
+        rows[f"step on {peer}"] = (RemoteStepper(Client(peer), "CartPole-v1", 2), args.calls)
+    rows["image in-process"] = (local_stepper(image_id, **image_kwargs), args.image_calls)
+    for name, media in (("image JSON", JSON), ("image msgpack", MSGPACK)):
+        stepper = RemoteStepper(Client(image_url, media), image_id, 2, image_kwargs)
+        rows[name] = (stepper, args.image_calls)
+    return rows
+
+
+def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
+    floor, step, local = rate["GET /healthz"], rate["step JSON"], rate["in-process step"]
+    ratios = {
+        "step JSON / healthz floor": step / floor,
+        "step msgpack / healthz floor": rate["step msgpack"] / floor,
+        "step JSON / in-process step": step / local,
+        "image msgpack / image JSON": rate["image msgpack"] / rate["image JSON"],
+        "image msgpack / image in-process": rate["image msgpack"] / rate["image in-process"],
+    }
+    for peer in args.peer:
+        ratios[f"step JSON / step on {peer}"] = step / rate[f"step on {peer}"]
+    print(f"{args.rounds} round(s), medians; {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, image env {image_id}")
+    print(f"{'row':44s} {'calls/s':>10s}")
+    for name, value in rate.items():
+        print(f"  {name:42s} {value:10.0f}")
+    for clients, value in concurrency.items():
+        print(f"  {f'{clients} concurrent clients, steps/s total':42s} {value:10.0f}")
+    print("ratios")
+    for name, value in ratios.items():
+        print(f"  {name:42s} {value:10.2f}")
+    results = {
+        "rounds": args.rounds, "cores": os.cpu_count(), "python": platform.python_version(),
+        "numpy": np.__version__, "image_env": image_id, "calls_per_second": rate,
+        "concurrent_steps_per_second": {str(k): v for k, v in concurrency.items()},
+        "ratios": ratios,
+    }
+    with open(args.out, "w") as out:
+        json.dump(results, out, indent=2)
+        out.write("\n")
+    print(f"written to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
