@@ -7,7 +7,7 @@ PORT   ?= 5000
 SERVER ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
+.PHONY: serve test lint chromium test-server test-conformance test-sdk-python test-node test-julia conformance bench clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -16,10 +16,20 @@ $(VENV)/.server: server/pyproject.toml
 	$(BIN)/python -m pip install -q -e './server[video]'
 	touch $@
 
-# Everything the tests need.
+# Everything the tests need, and Debian's Chromium for the browser tests
+# (as root; elsewhere those tests say SKIPPED with the reason).
 $(VENV)/.dev: $(VENV)/.server requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(MAKE) --no-print-directory chromium
 	touch $@
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o DPkg::Lock::Timeout=600 chromium >/dev/null \
+		|| echo "chromium could not be installed: the browser tests will be SKIPPED"; \
+	else echo "no /usr/bin/chromium and not root: the browser tests will be SKIPPED"; fi
 
 serve: $(VENV)/.server
 	$(BIN)/gym-http-server --listen $(HOST) --port $(PORT)
@@ -29,10 +39,11 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sdk/python
 	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done
+	for f in server/gym_http_server/static/*.js; do node --input-type=module --check < $$f || exit 1; done
 	$(PYTEST) sdk/julia/check -k "parses or parse_check"
 
 test-server: $(VENV)/.dev
-	$(PYTEST) server/tests
+	$(PYTEST) -rs server/tests
 
 $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 	$(BIN)/python -m pip install -q -e ./conformance
