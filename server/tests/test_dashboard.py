@@ -15,7 +15,7 @@ import pytest
 from gym_http_server.testing import running_server
 
 playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="SKIPPED browser tests: playwright is not installed"
+    "playwright.sync_api", reason="browser tests need playwright (requirements-dev.txt)"
 )
 expect = playwright_api.expect
 
@@ -29,13 +29,13 @@ LOCAL_SCHEMES = {"data", "blob"}
 @pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"SKIPPED browser tests: no Chromium at {CHROMIUM} "
+        pytest.skip(f"browser tests need Chromium, and there is none at {CHROMIUM} "
                     "(make test installs Debian's chromium when run as root)")
     with playwright_api.sync_playwright() as playwright:
         try:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         except playwright_api.Error as error:
-            pytest.skip(f"SKIPPED browser tests: Chromium cannot run here: {error}")
+            pytest.skip(f"browser tests need Chromium, and it cannot run here: {error}")
         yield chromium
         chromium.close()
 

@@ -16,6 +16,8 @@ function cell(text) {
 async function describeAll(ids) {
   const settled = await Promise.allSettled(ids.map((id) => getJson(`/v1/envs/${encodeURIComponent(id)}/`)));
   // An instance closed between the list and its description is simply gone.
+  const failed = settled.find((s) => s.status === "rejected" && s.reason.code !== "unknown_instance");
+  if (failed) throw failed.reason;
   return settled.filter((s) => s.status === "fulfilled").map((s) => s.value);
 }
 
