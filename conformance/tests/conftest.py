@@ -53,6 +53,12 @@ def serving(app) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         # Emptying the socket map from inside the loop's thread ends the loop.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        # A worker thread waking the loop between pull_trigger's queueing of
+        # the thunk and its own write runs the thunk first, which closes the
+        # trigger: then the write fails, and the loop is ending already.
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            pass
         thread.join(10)
         server.task_dispatcher.shutdown()
