@@ -59,7 +59,7 @@ class ConnectionPool:
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Any, bytes]:
         """One exchange; transport failures raise GymTimeoutError or GymConnectionError."""
-        request = self._serialize(method, path, body, headers)
+        request = serialize(method, self._prefix + path, self._host_header, body, headers)
         sock = None
         try:
             sock = self._acquire()
@@ -78,28 +78,6 @@ class ConnectionPool:
         else:
             self._release(sock)
         return answer.status, answer.headers, data
-
-    def _serialize(
-        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
-    ) -> bytes:
-        target = self._prefix + path
-        if _ILLEGAL_TARGET(target) or _ILLEGAL_TOKEN(method):
-            raise ValueError(f"cannot send {method!r} {target!r}: percent-encode the path")
-        lines = [f"{method} {target} HTTP/1.1"]
-        names = set()
-        for name, value in headers.items():
-            value = str(value)
-            if _ILLEGAL_TOKEN(name) or _ILLEGAL_VALUE(value):
-                raise ValueError(f"invalid header {name!r}: {value!r}")
-            names.add(name.lower())
-            lines.append(f"{name}: {value}")
-        if "host" not in names:
-            lines.append(f"Host: {self._host_header}")
-        if "content-length" not in names and (body or method in _BODY_METHODS):
-            lines.append(f"Content-Length: {len(body or b'')}")
-        lines.append("\r\n")
-        head = "\r\n".join(lines).encode("latin-1")
-        return head + body if body else head
 
     def _acquire(self) -> socket.socket:
         while True:
@@ -132,6 +110,29 @@ class ConnectionPool:
             idle, self._idle = self._idle, []
         for sock in idle:
             sock.close()
+
+
+def serialize(
+    method: str, target: str, host: str, body: bytes | None, headers: Mapping[str, str]
+) -> bytes:
+    """An HTTP/1.1 request as the bytes of one write; refuses what could smuggle a header."""
+    if _ILLEGAL_TARGET(target) or _ILLEGAL_TOKEN(method):
+        raise ValueError(f"cannot send {method!r} {target!r}: percent-encode the path")
+    lines = [f"{method} {target} HTTP/1.1"]
+    names = set()
+    for name, value in headers.items():
+        value = str(value)
+        if _ILLEGAL_TOKEN(name) or _ILLEGAL_VALUE(value):
+            raise ValueError(f"invalid header {name!r}: {value!r}")
+        names.add(name.lower())
+        lines.append(f"{name}: {value}")
+    if "host" not in names:
+        lines.append(f"Host: {host}")
+    if "content-length" not in names and (body or method in _BODY_METHODS):
+        lines.append(f"Content-Length: {len(body or b'')}")
+    lines.append("\r\n")
+    head = "\r\n".join(lines).encode("latin-1")
+    return head + body if body else head
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

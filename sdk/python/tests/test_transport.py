@@ -19,6 +19,10 @@ from gym_http_client import GymTimeoutError, HTTPClient, RetryPolicy
 from gym_http_server import create_app
 
 BODY = b'{"ok": true}'
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b'5\r\n{"ok"\r\n7\r\n: true}\r\n0\r\n\r\n'
+)
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
     len(BODY),
     BODY,
@@ -28,7 +32,8 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r
 class ClosingPeer:
     """Answers one request per connection with a keep-alive 200, then closes that connection."""
 
-    def __init__(self):
+    def __init__(self, answer: bytes = OK):
+        self.answer = answer
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.requests: list[bytes] = []
@@ -58,7 +63,7 @@ class ClosingPeer:
                 while len(body) < length:
                     body += conn.recv(65536)
                 self.requests.append(head)
-                conn.sendall(OK)
+                conn.sendall(self.answer)
 
     def close(self):
         self.listener.close()
@@ -112,3 +117,12 @@ def test_an_httpx_transport_can_be_plugged_in():
             assert observation.shape == (4,)
             assert env.step(0)[1] == 1.0
         assert http.list_envs() == {}
+
+
+def test_a_chunked_answer_is_read_whole():
+    peer = ClosingPeer(CHUNKED)
+    try:
+        with HTTPClient(peer.url) as http:
+            assert http.call("GET", "/healthz") == {"ok": True}
+    finally:
+        peer.close()
