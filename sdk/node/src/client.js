@@ -104,6 +104,17 @@ function parseBody(contentType, text) {
 }
 
 /**
+ * The Content-Type of a node:http response, found without building its headers object.
+ * @param {string[]} raw alternating names and values
+ */
+function contentType(raw) {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 12 && raw[i].toLowerCase() === "content-type") return raw[i + 1];
+  }
+  return undefined;
+}
+
+/**
  * Response headers from node:http as a WHATWG Headers object.
  * @param {import("node:http").IncomingHttpHeaders} raw
  */
@@ -247,7 +258,7 @@ export class GymClient {
           resolve({
             status: /** @type {number} */ (response.statusCode),
             get headers() { return (headers ??= toHeaders(response.headers)); },
-            body: parseBody(response.headers["content-type"], text),
+            body: parseBody(contentType(response.rawHeaders), text),
             text,
           });
         });
