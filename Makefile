@@ -76,6 +76,11 @@ test-julia: $(VENV)/.dev
 bench: $(VENV)/.server
 	$(BIN)/python bench/step_throughput.py
 
+# SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
+.PHONY: bench-sdk
+bench-sdk: $(VENV)/.sdk-python
+	$(BIN)/python bench/sdk_overhead.py
+
 test: lint test-server conformance test-conformance test-sdk-python test-node test-julia
 
 clean:
