@@ -281,9 +281,8 @@ export class GymClient {
     const headers = { accept: "application/json", "user-agent": `gym-http-client-node/${VERSION}` };
     if (json) headers["content-type"] = "application/json";
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    for (const source of [this.headers, extra]) {
-      for (const name in source) headers[name.toLowerCase()] = String(source[name]);
-    }
+    for (const name in this.headers) headers[name.toLowerCase()] = String(this.headers[name]);
+    for (const name in extra) headers[name.toLowerCase()] = String(extra[name]);
     return headers;
   }
 
@@ -332,7 +331,8 @@ export class GymClient {
 
   /** Take one action; resolves to {observation, reward, terminated, truncated, done, info, render?}. Never retried. */
   async step(id, action, { render } = {}, options = {}) {
-    return this.#call("POST", this.#envPath(id, "step/"), { ...options, body: { action, ...defined({ render }) } });
+    const body = render === undefined ? { action } : { action, render };
+    return this.#call("POST", this.#envPath(id, "step/"), { ...options, body });
   }
 
   /** The current frame: {render_mode, frame}. */
