@@ -83,7 +83,7 @@ export interface ClientOptions {
   baseURL?: string;
   /** Sent as `Authorization: Bearer <token>`. Default: `$GYM_HTTP_TOKEN`. */
   token?: string;
-  /** Per attempt. Default 60000. */
+  /** Per attempt, checked every 50 ms. Default 60000. */
   timeoutMs?: number;
   /** Retries of idempotent requests. Default 2. */
   maxRetries?: number;

@@ -28,6 +28,8 @@ const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const INITIAL_DELAY_MS = 500;
 const MAX_DELAY_MS = 8_000;
 const MAX_RETRY_AFTER_MS = 60_000;
+/** How often in-flight requests are checked against their timeout. */
+const WATCHDOG_MS = 50;
 
 /**
  * How long to wait before retrying, or null for "do not retry". Pure, so the
@@ -115,17 +117,36 @@ function contentType(raw) {
 }
 
 /**
- * Response headers from node:http as a WHATWG Headers object.
- * @param {import("node:http").IncomingHttpHeaders} raw
+ * An answer from node:http. Its headers become a WHATWG Headers object only
+ * when read: building one for every step cost more than the step's own parsing.
  */
-function toHeaders(raw) {
-  const headers = new Headers();
-  for (const name in raw) {
-    const value = raw[name];
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else if (value !== undefined) headers.set(name, value);
+class WireResponse {
+  /** @type {string[]} */
+  #raw;
+  /** @type {Headers | undefined} */
+  #headers;
+
+  /**
+   * @param {number} status
+   * @param {string[]} raw alternating header names and values
+   * @param {unknown} body
+   * @param {string} text
+   */
+  constructor(status, raw, body, text) {
+    this.status = status;
+    this.#raw = raw;
+    this.body = body;
+    this.text = text;
+    this.attempts = 1;
   }
-  return headers;
+
+  get headers() {
+    if (this.#headers === undefined) {
+      this.#headers = new Headers();
+      for (let i = 0; i < this.#raw.length; i += 2) this.#headers.append(this.#raw[i], this.#raw[i + 1]);
+    }
+    return this.#headers;
+  }
 }
 
 /** Talks to one gym-http-server. */
@@ -158,6 +179,10 @@ export class GymClient {
   #target;
   /** @type {import("node:http").Agent} */
   #agent;
+  /** @type {Set<{deadline: number, expire: () => void}>} attempts in flight */
+  #inflight = new Set();
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #watchdog;
 
   /** Close idle keep-alive connections; later requests open new ones. */
   close() {
@@ -209,7 +234,8 @@ export class GymClient {
     if (signal?.aborted) throw new APIUserAbortError();
     let timedOut = false;
     let cancel = () => {};
-    const timer = setTimeout(() => { timedOut = true; cancel(); }, timeoutMs);
+    const watched = { deadline: performance.now() + timeoutMs, expire: () => { timedOut = true; cancel(); } };
+    this.#watch(watched);
     const onAbort = () => cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -228,9 +254,36 @@ export class GymClient {
       if (timedOut) throw new APITimeoutError(`No answer from ${this.baseURL} within ${timeoutMs} ms`, { cause });
       throw new APIConnectionError(`Cannot reach ${this.baseURL}: ${describeCause(cause)}`, { cause });
     } finally {
-      clearTimeout(timer);
+      this.#inflight.delete(watched);
       signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * Time an attempt out at its deadline. One watchdog per client checks every
+   * WATCHDOG_MS while attempts are in flight and stops when none are: a timer
+   * per request (setTimeout, or the socket's) cost more than the rest of the
+   * client's work on a step.
+   * @param {{deadline: number, expire: () => void}} watched
+   */
+  #watch(watched) {
+    this.#inflight.add(watched);
+    if (this.#watchdog !== undefined) return;
+    this.#watchdog = setInterval(() => {
+      if (this.#inflight.size === 0) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = undefined;
+        return;
+      }
+      const now = performance.now();
+      for (const attempt of this.#inflight) {
+        if (now >= attempt.deadline) {
+          this.#inflight.delete(attempt);
+          attempt.expire();
+        }
+      }
+    }, WATCHDOG_MS);
+    this.#watchdog.unref();
   }
 
   /**
@@ -253,14 +306,12 @@ export class GymClient {
         response.on("data", (chunk) => chunks.push(chunk));
         response.on("end", () => {
           const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString("utf8");
-          /** @type {Headers | undefined} */
-          let headers;
-          resolve({
-            status: /** @type {number} */ (response.statusCode),
-            get headers() { return (headers ??= toHeaders(response.headers)); },
-            body: parseBody(contentType(response.rawHeaders), text),
+          resolve(new WireResponse(
+            /** @type {number} */ (response.statusCode),
+            response.rawHeaders,
+            parseBody(contentType(response.rawHeaders), text),
             text,
-          });
+          ));
         });
         response.on("error", reject);
       });

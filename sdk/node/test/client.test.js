@@ -161,6 +161,26 @@ test("a silent server times out with APITimeoutError", async () => {
   }
 });
 
+test("a per-call timeoutMs overrides the client's, and other requests still answer", async () => {
+  const sockets = new Set();
+  const silent = net.createServer((socket) => sockets.add(socket));
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = silent.address();
+    const patient = new GymClient({ baseURL: `http://127.0.0.1:${port}`, maxRetries: 0 });
+    const started = Date.now();
+    const waiting = patient.health({ timeoutMs: 300 });
+    assert.equal((await client.health()).status, "ok");
+    await assert.rejects(waiting, APITimeoutError);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 290 && waited < 5000, `timed out after ${waited} ms`);
+    patient.close();
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
+});
+
 test("the caller's AbortSignal stops a request", async () => {
   const controller = new AbortController();
   controller.abort();
