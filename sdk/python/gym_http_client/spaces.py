@@ -70,8 +70,12 @@ def _floats(data: Any) -> Any:
 
 
 def _array(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
-    values = _floats(data) if np.issubdtype(dtype, np.floating) else data
-    return np.asarray(values, dtype=dtype).reshape(shape)
+    if dtype.kind == "f":
+        numbers = np.asarray(data)
+        if numbers.dtype.kind in "iuf":  # no "NaN"/"Infinity" strings to convert
+            return numbers.astype(dtype, copy=False).reshape(shape)
+        data = _floats(data)
+    return np.asarray(data, dtype=dtype).reshape(shape)
 
 
 # Descriptions -> spaces ---------------------------------------------------
