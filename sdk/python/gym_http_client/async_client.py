@@ -37,10 +37,19 @@ from .client import (
     retry_delay,
 )
 from .errors import GymConnectionError, GymTimeoutError, error_from_response
-from .transport import serialize, timeouts
+from .transport import (
+    CHUNKED,
+    NO_BODY_FRAMING,
+    UNTIL_CLOSE,
+    Headers,
+    body_framing,
+    chunk_size,
+    parse_head,
+    serialize,
+    timeouts,
+)
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class AsyncConnectionPool:
@@ -109,65 +118,28 @@ async def within(awaitable, seconds: float | None):
     return await asyncio.wait_for(awaitable, seconds)
 
 
-class Headers(dict):
-    """Response headers by lowercased name; ``get``, ``[]`` and ``in`` take any case."""
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
-
-
-def parse_headers(block: bytes) -> Headers:
-    """Header lines as Headers; repeated names are joined with commas, as HTTP allows."""
-    headers = Headers()
-    name = None
-    for line in block.decode("latin-1").split("\r\n"):
-        if not line:
-            continue
-        if line[0] in " \t" and name is not None:  # obsolete line folding
-            headers[name] += " " + line.strip()
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not name or name != name.strip():
-            raise http.client.HTTPException(f"malformed header line {line!r}")
-        name, value = name.lower(), value.strip()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
-
-
 async def read_response(
     reader: asyncio.StreamReader, method: str
 ) -> tuple[int, Headers, bytes, bool]:
     """(status, headers, body, whether the connection can be reused) of one HTTP/1.1 answer."""
     while True:
-        head = await reader.readuntil(b"\r\n\r\n")
-        status_line, _, header_block = head.partition(b"\r\n")
-        version, status_text, *_ = status_line.decode("latin-1").split(" ", 2)
-        status = int(status_text)
-        headers = parse_headers(header_block)
+        version, status, headers = parse_head(await reader.readuntil(b"\r\n\r\n"))
         if not 100 <= status < 200:
             break  # 1xx: informational, the answer follows
-    connection = (headers.get("Connection") or "").lower()
-    keep = version == "HTTP/1.1" and "close" not in connection
-    if method == "HEAD" or status in NO_BODY_STATUSES:
+    framing, length, keep = body_framing(version, method, status, headers)
+    if framing == NO_BODY_FRAMING:
         return status, headers, b"", keep
-    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+    if framing == CHUNKED:
         return status, headers, await read_chunks(reader), keep
-    length = headers.get("Content-Length")
-    if length is None:
-        return status, headers, await reader.read(), False
-    return status, headers, await reader.readexactly(int(length)), keep
+    if framing == UNTIL_CLOSE:
+        return status, headers, await reader.read(), keep
+    return status, headers, await reader.readexactly(length), keep
 
 
 async def read_chunks(reader: asyncio.StreamReader) -> bytes:
     chunks = []
     while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+        size = chunk_size(await reader.readuntil(b"\r\n"))
         if size == 0:
             while await reader.readuntil(b"\r\n") != b"\r\n":
                 pass  # trailers

@@ -24,7 +24,7 @@ from gym_http_client import (
     ServerError,
     UnknownInstanceError,
 )
-from gym_http_client.async_client import parse_headers
+from gym_http_client.transport import parse_headers
 
 CONCURRENT_ENVS = 16
 OK_BODY = {"ok": True}
