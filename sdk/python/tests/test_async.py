@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 from test_retry import FAST, ScriptedPeer
-from test_transport import CHUNKED, OK, ClosingPeer
+from test_transport import CHUNKED, OK, UNTIL_CLOSE, ClosingPeer
 
 import gym_http_client
 from gym_http_client import (
@@ -152,7 +152,9 @@ def test_sixteen_envs_from_one_loop_step_faster_in_total_than_one_sync_env(base_
     assert max(async_rates) > max(sync_rates)
 
 
-@pytest.mark.parametrize("answer", [OK, CHUNKED], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(
+    "answer", [OK, CHUNKED, UNTIL_CLOSE], ids=["content-length", "chunked", "until-close"]
+)
 def test_async_replaces_a_closed_idle_connection_and_sends_a_step_once(answer):
     async def scenario(url):
         async with AsyncHTTPClient(url, retry=RetryPolicy(max_retries=0)) as client:

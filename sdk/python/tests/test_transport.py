@@ -23,6 +23,7 @@ CHUNKED = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
     b'5\r\n{"ok"\r\n7\r\n: true}\r\n0\r\n\r\n'
 )
+UNTIL_CLOSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + BODY
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
     len(BODY),
     BODY,
@@ -119,8 +120,9 @@ def test_an_httpx_transport_can_be_plugged_in():
         assert http.list_envs() == {}
 
 
-def test_a_chunked_answer_is_read_whole():
-    peer = ClosingPeer(CHUNKED)
+@pytest.mark.parametrize("answer", [CHUNKED, UNTIL_CLOSE], ids=["chunked", "until-close"])
+def test_answers_without_a_length_are_read_whole(answer):
+    peer = ClosingPeer(answer)
     try:
         with HTTPClient(peer.url) as http:
             assert http.call("GET", "/healthz") == {"ok": True}
