@@ -5,22 +5,21 @@ client drives many environments at once: each request in flight has its own
 keep-alive connection, so concurrent steps of different environments travel
 side by side.
 
-Requests go out as the sync client's do, in one write, on asyncio streams. ``httpx.AsyncClient``
-was measured first: a step through it cost over a millisecond of client CPU
-(anyio and h11 layers, and failed imports retried on every request), so 16
-environments on one loop stepped slower in total than one sync environment.
-An httpx async transport can still be plugged in (``transport=``).
+Requests go through httpcore (the HTTP/1.1 layer httpx is built on), used
+directly: ``httpx.AsyncClient`` on top of it adds its request and URL models,
+cookie and event-hook layers to every step. An httpx async transport can
+still be plugged in (``transport=``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import http.client
 import ssl
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from .client import (
@@ -37,115 +36,74 @@ from .client import (
     retry_delay,
 )
 from .errors import GymConnectionError, GymTimeoutError, error_from_response
-from .transport import (
-    CHUNKED,
-    NO_BODY_FRAMING,
-    UNTIL_CLOSE,
-    Headers,
-    body_framing,
-    chunk_size,
-    parse_head,
-    serialize,
-    timeouts,
-)
-
-Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+from .transport import timeouts
 
 
-class AsyncConnectionPool:
-    """Keep-alive asyncio stream connections to one origin, for one event loop."""
+class AsyncSender:
+    """``send`` on httpcore connections: keep-alive, one per request in flight.
+
+    Idle connections wait in a list (one event loop, so no lock); one the
+    server has closed is dropped before use (httpcore's ``has_expired`` finds
+    it readable). httpcore never sends a request again once any of it was
+    written, so a failed step is a ``GymConnectionError`` and only the retry
+    policy (idempotent methods) repeats a request. httpcore's own
+    ``AsyncConnectionPool`` was measured first: with 16 requests in flight it
+    walks every connection for every queued request, which cost more client
+    CPU per step than the HTTP exchange itself.
+    """
 
     def __init__(self, base_url: str, timeout: float | httpx.Timeout | None, max_idle: int):
+        connect, read = timeouts(timeout)
         parts = urlsplit(base_url)
-        self._ssl = ssl.create_default_context() if parts.scheme == "https" else None
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or (443 if self._ssl else 80)
-        self._host_header = parts.netloc.rpartition("@")[2]
-        self._prefix = parts.path.rstrip("/")
-        self._connect_timeout, self._read_timeout = timeouts(timeout)
+        https = parts.scheme == "https"
+        port = parts.port or (443 if https else 80)
+        self._origin = httpcore.Origin(parts.scheme.encode(), (parts.hostname or "").encode(), port)
+        self._ssl = ssl.create_default_context() if https else None
+        self._prefix = base_url
+        self._extensions = {"timeout": {"connect": connect, "read": read, "write": read}}
         self._max_idle = max_idle
-        self._idle: list[Streams] = []
+        self._idle: list[httpcore.AsyncHTTPConnection] = []
 
     async def send(
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Any, bytes]:
         """One exchange; transport failures raise GymTimeoutError or GymConnectionError."""
-        request = serialize(method, self._prefix + path, self._host_header, body, headers)
-        streams = None
+        conn = await self._acquire()
         try:
-            streams = await self._acquire()
-            reader, writer = streams
-            writer.write(request)
-            await writer.drain()
-            answer = read_response(reader, method)
-            status, answer_headers, data, keep = await within(answer, self._read_timeout)
+            raw = await conn.request(
+                method,
+                self._prefix + path,
+                headers=headers,
+                content=body,
+                extensions=self._extensions,
+            )
         except BaseException as exc:
-            if streams is not None:
-                streams[1].close()
-            if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
-                raise GymTimeoutError(f"{method} {path} timed out") from exc
-            if isinstance(exc, (OSError, EOFError, ValueError, http.client.HTTPException)):
+            await conn.aclose()
+            if isinstance(exc, httpcore.LocalProtocolError):  # a header or path that cannot go
+                raise ValueError(f"cannot send {method} {path!r}: {exc}") from exc
+            if isinstance(exc, httpcore.TimeoutException):
+                raise GymTimeoutError(f"{method} {path} timed out: {exc!r}") from exc
+            if isinstance(exc, (httpcore.NetworkError, httpcore.ProtocolError, OSError)):
                 raise GymConnectionError(f"{method} {path} failed: {exc!r}") from exc
             raise
-        if keep and len(self._idle) < self._max_idle:
-            self._idle.append(streams)
+        if conn.is_available() and len(self._idle) < self._max_idle:
+            self._idle.append(conn)
         else:
-            streams[1].close()
-        return status, answer_headers, data
+            await conn.aclose()
+        return raw.status, httpx.Headers(raw.headers), raw.content
 
-    async def _acquire(self) -> Streams:
+    async def _acquire(self) -> httpcore.AsyncHTTPConnection:
         while self._idle:
-            reader, writer = self._idle.pop()
-            if not reader.at_eof() and not writer.is_closing():
-                return reader, writer
-            writer.close()
-        connecting = asyncio.open_connection(self._host, self._port, ssl=self._ssl)
-        return await within(connecting, self._connect_timeout)
+            conn = self._idle.pop()
+            if conn.is_available() and not conn.has_expired():
+                return conn
+            await conn.aclose()
+        return httpcore.AsyncHTTPConnection(self._origin, ssl_context=self._ssl)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        for _, writer in idle:
-            writer.close()
-
-
-async def within(awaitable, seconds: float | None):
-    """``await awaitable``, giving up after ``seconds`` (None: never)."""
-    if seconds is None:
-        return await awaitable
-    if hasattr(asyncio, "timeout"):  # 3.11+: no extra task per request
-        async with asyncio.timeout(seconds):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, seconds)
-
-
-async def read_response(
-    reader: asyncio.StreamReader, method: str
-) -> tuple[int, Headers, bytes, bool]:
-    """(status, headers, body, whether the connection can be reused) of one HTTP/1.1 answer."""
-    while True:
-        version, status, headers = parse_head(await reader.readuntil(b"\r\n\r\n"))
-        if not 100 <= status < 200:
-            break  # 1xx: informational, the answer follows
-    framing, length, keep = body_framing(version, method, status, headers)
-    if framing == NO_BODY_FRAMING:
-        return status, headers, b"", keep
-    if framing == CHUNKED:
-        return status, headers, await read_chunks(reader), keep
-    if framing == UNTIL_CLOSE:
-        return status, headers, await reader.read(), keep
-    return status, headers, await reader.readexactly(length), keep
-
-
-async def read_chunks(reader: asyncio.StreamReader) -> bytes:
-    chunks = []
-    while True:
-        size = chunk_size(await reader.readuntil(b"\r\n"))
-        if size == 0:
-            while await reader.readuntil(b"\r\n") != b"\r\n":
-                pass  # trailers
-            return b"".join(chunks)
-        chunks.append(await reader.readexactly(size))
-        await reader.readexactly(2)
+        for conn in idle:
+            await conn.aclose()
 
 
 class AsyncHTTPXSender:
@@ -191,7 +149,7 @@ class AsyncHTTPClient(Endpoints):
         self.retry = retry or RetryPolicy()
         self.headers = default_headers(token)
         self._sender = (
-            AsyncConnectionPool(self.base_url, timeout, max_connections)
+            AsyncSender(self.base_url, timeout, max_connections)
             if transport is None
             else AsyncHTTPXSender(self.base_url, timeout, transport)
         )
