@@ -1,4 +1,4 @@
-"""How the sync client sends: pooled keep-alive sockets, or an httpx transport.
+"""How the sync client sends: pooled keep-alive ``http.client`` connections, or an httpx transport.
 
 Both have one method, ``send(method, path, body, headers)``, answering
 ``(status, headers, body bytes)`` and raising ``GymTimeoutError`` or
@@ -9,18 +9,19 @@ Both have one method, ``send(method, path, body, headers)``, answering
 from __future__ import annotations
 
 import http.client
-import re
 import select
-import socket
 import ssl
 import threading
 from collections.abc import Mapping
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from .errors import GymConnectionError, GymTimeoutError
+
+STALE = (BrokenPipeError, ConnectionResetError)
+"""What writing to a connection the server has closed raises."""
 
 
 def timeouts(timeout: float | httpx.Timeout | None) -> tuple[float | None, float | None]:
@@ -32,237 +33,115 @@ def timeouts(timeout: float | httpx.Timeout | None) -> tuple[float | None, float
     return min(timeout, 10.0), timeout
 
 
-Connection = tuple[socket.socket, BinaryIO]
-"""A socket and the buffered file its answers are read from."""
-
-
 class ConnectionPool:
-    """Keep-alive sockets to one origin, shared by threads.
+    """Keep-alive ``http.client`` connections to one origin, shared by threads.
 
-    Each request goes out in one write (head and body together; ``http.client``
-    writes them separately, which costs a second trip through the kernel and
-    wakes the server twice), and the answer is read from the socket's buffered
-    file with ``read_answer``, whose header parsing costs a fraction of the
-    email parser's that ``http.client`` uses.
-    An idle socket the server has closed is readable (at end of file); it is
-    dropped before use rather than discovered by sending on it, so a POST is
-    never written to a dead socket and never has to be repeated.
+    A request in flight has a connection of its own; idle ones wait in a list
+    under a lock. A request is sent again, on a new connection, only when it
+    provably never reached the server, so a POST is never applied twice:
+
+    - an idle connection the server has closed is readable (at end of file);
+      it is dropped before use (as urllib3 does), not discovered by sending;
+    - if writing the request to a reused connection fails (``BrokenPipeError``,
+      ``ConnectionResetError``), the server had closed it before reading the
+      whole request, so it is sent once more on a new connection;
+    - any failure after the request was written, ``RemoteDisconnected``
+      included, is a ``GymConnectionError``: the server may have acted on the
+      request, and only the retry policy (idempotent methods) may repeat it.
     """
 
     def __init__(self, base_url: str, timeout: float | httpx.Timeout | None, max_idle: int):
         parts = urlsplit(base_url)
-        self._https = parts.scheme == "https"
+        self._ssl = ssl.create_default_context() if parts.scheme == "https" else None
         self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or (443 if self._https else 80)
-        self._host_header = parts.netloc.rpartition("@")[2]
+        self._port = parts.port or (443 if self._ssl else 80)
         self._prefix = parts.path.rstrip("/")
         self._connect_timeout, self._read_timeout = timeouts(timeout)
         self._max_idle = max_idle
-        self._idle: list[Connection] = []
+        self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
     def send(
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Any, bytes]:
         """One exchange; transport failures raise GymTimeoutError or GymConnectionError."""
-        request = serialize(method, self._prefix + path, self._host_header, body, headers)
-        conn = None
+        target = self._prefix + path
+        conn, reused = self._acquire()
         try:
-            conn = self._acquire()
-            conn[0].sendall(request)
-            status, answer_headers, data, keep = read_answer(conn[1], method)
+            try:
+                conn.request(method, target, body, headers)
+            except STALE:
+                if not reused:
+                    raise
+                conn.close()
+                conn = self._connect()
+                conn.request(method, target, body, headers)
+            answer = conn.getresponse()
+            data = answer.read()
+        except http.client.InvalidURL as exc:
+            conn.close()
+            raise ValueError(f"cannot send {method} {target!r}: {exc}") from exc
         except TimeoutError as exc:
-            _close(conn)
+            conn.close()
             raise GymTimeoutError(f"{method} {path} timed out: {exc}") from exc
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            _close(conn)
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
             raise GymConnectionError(f"{method} {path} failed: {exc!r}") from exc
-        if keep:
-            self._release(conn)
-        else:
-            _close(conn)
-        return status, answer_headers, data
+        except BaseException:  # ValueError for a bad header, KeyboardInterrupt...
+            conn.close()
+            raise
+        self._release(conn)
+        return answer.status, answer.headers, data
 
-    def _acquire(self) -> Connection:
+    def _acquire(self) -> tuple[http.client.HTTPConnection, bool]:
+        """A connection and whether it served a request before."""
         while True:
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
             if conn is None:
-                return self._connect()
-            if not _readable(conn[0]):
-                return conn
-            _close(conn)
+                return self._connect(), False
+            if not _closed_by_server(conn):
+                return conn, True
+            conn.close()
 
-    def _connect(self) -> Connection:
-        sock = socket.create_connection((self._host, self._port), self._connect_timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self._https:
-            context = ssl.create_default_context()
-            sock = context.wrap_socket(sock, server_hostname=self._host)
-        sock.settimeout(self._read_timeout)
-        return sock, sock.makefile("rb")
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._ssl is not None:
+            conn = http.client.HTTPSConnection(
+                self._host, self._port, timeout=self._connect_timeout, context=self._ssl
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=self._connect_timeout)
+        try:
+            conn.connect()  # http.client turns Nagle off (TCP_NODELAY) on connecting
+        except TimeoutError as exc:
+            raise GymTimeoutError(f"connecting to {self._host}:{self._port} timed out") from exc
+        except OSError as exc:
+            raise GymConnectionError(f"cannot connect to {self._host}:{self._port}: {exc}") from exc
+        conn.sock.settimeout(self._read_timeout)
+        return conn
 
-    def _release(self, conn: Connection) -> None:
-        with self._lock:
-            if len(self._idle) < self._max_idle:
-                self._idle.append(conn)
-                return
-        _close(conn)
+    def _release(self, conn: http.client.HTTPConnection) -> None:
+        if conn.sock is not None:  # None: the answer said Connection: close
+            with self._lock:
+                if len(self._idle) < self._max_idle:
+                    self._idle.append(conn)
+                    return
+        conn.close()
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
-            _close(conn)
+            conn.close()
 
 
-def serialize(
-    method: str, target: str, host: str, body: bytes | None, headers: Mapping[str, str]
-) -> bytes:
-    """An HTTP/1.1 request as the bytes of one write; refuses what could smuggle a header."""
-    if _ILLEGAL_TARGET(target) or _ILLEGAL_TOKEN(method):
-        raise ValueError(f"cannot send {method!r} {target!r}: percent-encode the path")
-    lines = [f"{method} {target} HTTP/1.1"]
-    names = set()
-    for name, value in headers.items():
-        value = str(value)
-        if _ILLEGAL_TOKEN(name) or _ILLEGAL_VALUE(value):
-            raise ValueError(f"invalid header {name!r}: {value!r}")
-        names.add(name.lower())
-        lines.append(f"{name}: {value}")
-    if "host" not in names:
-        lines.append(f"Host: {host}")
-    if "content-length" not in names and (body or method in _BODY_METHODS):
-        lines.append(f"Content-Length: {len(body or b'')}")
-    lines.append("\r\n")
-    head = "\r\n".join(lines).encode("latin-1")
-    return head + body if body else head
-
-
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_ILLEGAL_TARGET = re.compile(r"[^\x21-\x7e]").search
-_ILLEGAL_TOKEN = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]").search
-_ILLEGAL_VALUE = re.compile(r"[\r\n\x00]").search
-
-
-def _close(conn: Connection | None) -> None:
-    if conn is not None:
-        conn[1].close()
-        conn[0].close()
-
-
-def _readable(sock: socket.socket) -> bool:
+def _closed_by_server(conn: http.client.HTTPConnection) -> bool:
+    """An idle connection with something to read has been closed (or broken) by the server."""
+    if conn.sock is None:
+        return True
     poller = select.poll()
-    poller.register(sock, select.POLLIN)
+    poller.register(conn.sock, select.POLLIN)
     return bool(poller.poll(0))
-
-
-# -- reading answers (shared with the async client) --------------------------------
-
-NO_BODY_FRAMING, CHUNKED, LENGTH, UNTIL_CLOSE = "none", "chunked", "length", "until close"
-MAX_HEAD_LINES = 200
-
-
-class Headers(dict):
-    """Answer headers by lowercased name; ``get``, ``[]`` and ``in`` take any case."""
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
-
-
-def parse_headers(block: bytes) -> Headers:
-    """Header lines as Headers; repeated names are joined with commas, as HTTP allows."""
-    headers = Headers()
-    name = None
-    for line in block.decode("latin-1").split("\r\n"):
-        if not line:
-            continue
-        if line[0] in " \t" and name is not None:  # obsolete line folding
-            headers[name] += " " + line.strip()
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not name or name != name.strip():
-            raise http.client.HTTPException(f"malformed header line {line!r}")
-        name, value = name.lower(), value.strip()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
-
-
-def parse_head(head: bytes) -> tuple[str, int, Headers]:
-    """(HTTP version, status, headers) from a status line and header lines."""
-    status_line, _, block = head.partition(b"\r\n")
-    version, status, *_ = status_line.decode("latin-1").split(" ", 2)
-    if not version.startswith("HTTP/"):
-        raise http.client.BadStatusLine(status_line.decode("latin-1"))
-    return version, int(status), parse_headers(block)
-
-
-def body_framing(version: str, method: str, status: int, headers: Headers) -> tuple[str, int, bool]:
-    """How the body ends, its length if given, and whether the connection stays open."""
-    keep = version == "HTTP/1.1" and "close" not in (headers.get("connection") or "").lower()
-    if method == "HEAD" or status in (204, 304):
-        return NO_BODY_FRAMING, 0, keep
-    if "chunked" in (headers.get("transfer-encoding") or "").lower():
-        return CHUNKED, 0, keep
-    length = headers.get("content-length")
-    if length is None:
-        return UNTIL_CLOSE, 0, False
-    return LENGTH, int(length), keep
-
-
-def chunk_size(line: bytes) -> int:
-    return int(line.split(b";")[0].strip(), 16)
-
-
-def read_answer(fp: BinaryIO, method: str) -> tuple[int, Headers, bytes, bool]:
-    """(status, headers, body, whether the connection can be reused) of one HTTP/1.1 answer."""
-    while True:
-        version, status, headers = parse_head(_read_head(fp))
-        if not 100 <= status < 200:
-            break  # 1xx: informational, the answer follows
-    framing, length, keep = body_framing(version, method, status, headers)
-    if framing == NO_BODY_FRAMING:
-        return status, headers, b"", keep
-    if framing == CHUNKED:
-        return status, headers, _read_chunks(fp), keep
-    body = fp.read() if framing == UNTIL_CLOSE else fp.read(length)
-    if framing == LENGTH and len(body) < length:
-        raise http.client.IncompleteRead(body, length - len(body))
-    return status, headers, body, keep
-
-
-def _read_head(fp: BinaryIO) -> bytes:
-    lines = []
-    while True:
-        line = fp.readline(65537)
-        if not line:
-            raise http.client.RemoteDisconnected("the server closed the connection")
-        if line == b"\r\n" or line == b"\n":
-            return b"".join(lines)
-        lines.append(line)
-        if len(lines) > MAX_HEAD_LINES:
-            raise http.client.HTTPException("too many header lines")
-
-
-def _read_chunks(fp: BinaryIO) -> bytes:
-    chunks = []
-    while True:
-        size = chunk_size(fp.readline(65537))
-        if size == 0:
-            while fp.readline(65537) not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return b"".join(chunks)
-        chunk = fp.read(size)
-        if len(chunk) < size:
-            raise http.client.IncompleteRead(chunk, size - len(chunk))
-        chunks.append(chunk)
-        fp.read(2)
 
 
 class HTTPXSender:

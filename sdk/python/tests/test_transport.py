@@ -1,8 +1,8 @@
-"""The sync transport: keep-alive sockets, timeouts, safe headers, a plugged-in httpx transport.
+"""The sync transport: keep-alive connections, timeouts, safe headers, a plugged-in httpx transport.
 
 Peers here are plain sockets on loopback ports, so the client's real
 connections are exercised; a peer can do what the gym server will not do on
-demand (close an idle connection, never answer).
+demand (close an idle connection, drop a request unanswered, never answer).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import gym_http_client
-from gym_http_client import GymTimeoutError, HTTPClient, RetryPolicy
+from gym_http_client import GymConnectionError, GymTimeoutError, HTTPClient, RetryPolicy, transport
 from gym_http_server import create_app
 
 BODY = b'{"ok": true}'
@@ -31,7 +31,10 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r
 
 
 class ClosingPeer:
-    """Answers one request per connection with a keep-alive 200, then closes that connection."""
+    """Answers one request per connection with a keep-alive 200, then closes that connection.
+
+    With ``answer=b""`` it reads the request and closes without answering.
+    """
 
     def __init__(self, answer: bytes = OK):
         self.answer = answer
@@ -70,7 +73,30 @@ class ClosingPeer:
         self.listener.close()
 
 
-def test_a_connection_the_server_closed_while_idle_is_replaced_and_a_step_is_sent_once():
+@pytest.mark.parametrize(
+    "answer", [OK, CHUNKED, UNTIL_CLOSE], ids=["content-length", "chunked", "until-close"]
+)
+def test_a_connection_the_server_closed_while_idle_is_replaced_and_a_step_is_sent_once(answer):
+    peer = ClosingPeer(answer)
+    try:
+        with HTTPClient(peer.url, retry=RetryPolicy(max_retries=0)) as http:
+            assert http.call("POST", "/v1/envs/abcd1234/step/", {"action": 0}) == {"ok": True}
+            time.sleep(0.1)  # idle long enough for the peer's close to arrive
+            assert http.call("POST", "/v1/envs/abcd1234/step/", {"action": 1}) == {"ok": True}
+        assert len(peer.requests) == 2
+    finally:
+        peer.close()
+
+
+def test_a_request_that_could_not_be_written_to_a_reused_connection_goes_out_on_a_new_one(
+    monkeypatch,
+):
+    """The server closed the connection without reading the request, so sending it again is safe.
+
+    The check that drops closed idle connections is switched off, to reach the
+    moment a server closes a connection just as a request is written to it.
+    """
+    monkeypatch.setattr(transport, "_closed_by_server", lambda conn: False)
     peer = ClosingPeer()
     try:
         with HTTPClient(peer.url, retry=RetryPolicy(max_retries=0)) as http:
@@ -78,6 +104,18 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_and_a_step_is_sen
             time.sleep(0.1)  # idle long enough for the peer's close to arrive
             assert http.call("POST", "/v1/envs/abcd1234/step/", {"action": 1}) == {"ok": True}
         assert len(peer.requests) == 2
+    finally:
+        peer.close()
+
+
+def test_a_step_the_server_dropped_without_answering_is_not_sent_again():
+    """The server may have taken the step before it went away: only the caller may repeat it."""
+    peer = ClosingPeer(b"")
+    try:
+        with HTTPClient(peer.url) as http:
+            with pytest.raises(GymConnectionError):
+                http.step_env("abcd1234", 1)
+        assert len(peer.requests) == 1
     finally:
         peer.close()
 
@@ -118,13 +156,3 @@ def test_an_httpx_transport_can_be_plugged_in():
             assert observation.shape == (4,)
             assert env.step(0)[1] == 1.0
         assert http.list_envs() == {}
-
-
-@pytest.mark.parametrize("answer", [CHUNKED, UNTIL_CLOSE], ids=["chunked", "until-close"])
-def test_answers_without_a_length_are_read_whole(answer):
-    peer = ClosingPeer(answer)
-    try:
-        with HTTPClient(peer.url) as http:
-            assert http.call("GET", "/healthz") == {"ok": True}
-    finally:
-        peer.close()
