@@ -106,9 +106,13 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {JSON: json.loads}
 """One decoder per response media type; a second wire format is one more entry."""
 
 
+_STRICT_JSON = json.JSONEncoder(allow_nan=False)
+"""One encoder for every request: ``json.dumps(allow_nan=False)`` builds a new one per call."""
+
+
 def encode_json(value: Any) -> bytes:
     """A request body as strict JSON (non-finite floats must already be strings)."""
-    return json.dumps(value, allow_nan=False).encode()
+    return _STRICT_JSON.encode(value).encode()
 
 
 def decode_body(content_type: str | None, data: bytes) -> tuple[Any, bool]:
