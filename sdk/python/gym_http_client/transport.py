@@ -23,6 +23,9 @@ from .errors import GymConnectionError, GymTimeoutError
 STALE = (BrokenPipeError, ConnectionResetError)
 """What writing to a connection the server has closed raises."""
 
+Idle = tuple[http.client.HTTPConnection, select.poll]
+"""An idle connection and a poller watching whether its socket became readable."""
+
 
 def timeouts(timeout: float | httpx.Timeout | None) -> tuple[float | None, float | None]:
     """(connect, read) seconds: connecting gives up after at most 10 s."""
@@ -58,7 +61,7 @@ class ConnectionPool:
         self._prefix = parts.path.rstrip("/")
         self._connect_timeout, self._read_timeout = timeouts(timeout)
         self._max_idle = max_idle
-        self._idle: list[http.client.HTTPConnection] = []
+        self._idle: list[Idle] = []
         self._lock = threading.Lock()
 
     def send(
@@ -66,15 +69,15 @@ class ConnectionPool:
     ) -> tuple[int, Any, bytes]:
         """One exchange; transport failures raise GymTimeoutError or GymConnectionError."""
         target = self._prefix + path
-        conn, reused = self._acquire()
+        conn, poller = self._acquire()
         try:
             try:
                 conn.request(method, target, body, headers)
             except STALE:
-                if not reused:
+                if poller is None:  # a new connection: no stale one to blame
                     raise
                 conn.close()
-                conn = self._connect()
+                conn, poller = self._connect(), None
                 conn.request(method, target, body, headers)
             answer = conn.getresponse()
             data = answer.read()
@@ -90,18 +93,19 @@ class ConnectionPool:
         except BaseException:  # ValueError for a bad header, KeyboardInterrupt...
             conn.close()
             raise
-        self._release(conn)
+        self._release(conn, poller)
         return answer.status, answer.headers, data
 
-    def _acquire(self) -> tuple[http.client.HTTPConnection, bool]:
-        """A connection and whether it served a request before."""
+    def _acquire(self) -> tuple[http.client.HTTPConnection, select.poll | None]:
+        """A connection, and its poller if it served a request before (None: new)."""
         while True:
             with self._lock:
-                conn = self._idle.pop() if self._idle else None
-            if conn is None:
-                return self._connect(), False
-            if not _closed_by_server(conn):
-                return conn, True
+                idle = self._idle.pop() if self._idle else None
+            if idle is None:
+                return self._connect(), None
+            conn, poller = idle
+            if not _closed_by_server(poller):
+                return conn, poller
             conn.close()
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -120,27 +124,26 @@ class ConnectionPool:
         conn.sock.settimeout(self._read_timeout)
         return conn
 
-    def _release(self, conn: http.client.HTTPConnection) -> None:
+    def _release(self, conn: http.client.HTTPConnection, poller: select.poll | None) -> None:
         if conn.sock is not None:  # None: the answer said Connection: close
+            if poller is None:
+                poller = select.poll()
+                poller.register(conn.sock, select.POLLIN)
             with self._lock:
                 if len(self._idle) < self._max_idle:
-                    self._idle.append(conn)
+                    self._idle.append((conn, poller))
                     return
         conn.close()
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-        for conn in idle:
+        for conn, _ in idle:
             conn.close()
 
 
-def _closed_by_server(conn: http.client.HTTPConnection) -> bool:
+def _closed_by_server(poller: select.poll) -> bool:
     """An idle connection with something to read has been closed (or broken) by the server."""
-    if conn.sock is None:
-        return True
-    poller = select.poll()
-    poller.register(conn.sock, select.POLLIN)
     return bool(poller.poll(0))
 
 
