@@ -73,9 +73,12 @@ def _array(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     if dtype.kind == "f":
         numbers = np.asarray(data)
         if numbers.dtype.kind in "iuf":  # no "NaN"/"Infinity" strings to convert
-            return numbers.astype(dtype, copy=False).reshape(shape)
-        data = _floats(data)
-    return np.asarray(data, dtype=dtype).reshape(shape)
+            numbers = numbers.astype(dtype, copy=False)
+        else:
+            numbers = np.asarray(_floats(data), dtype=dtype)
+    else:
+        numbers = np.asarray(data, dtype=dtype)
+    return numbers if numbers.shape == shape else numbers.reshape(shape)
 
 
 # Descriptions -> spaces ---------------------------------------------------
