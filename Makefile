@@ -8,7 +8,7 @@ SERVER ?=
 PROFILES ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint chromium test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick clean
+.PHONY: serve test lint chromium test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -95,10 +95,15 @@ $(VENV)/.bench: $(VENV)/.server bench/requirements.txt
 PEER ?=
 bench: $(VENV)/.bench
 	$(BIN)/python bench/bench.py $(if $(PEER),--peer $(PEER))
+	$(MAKE) --no-print-directory bench-sdk
 
 # One short round of every row, so that the bench itself never rots.
 bench-quick: $(VENV)/.bench
 	$(BIN)/python bench/bench.py --quick --out $(VENV)/bench-quick.json
+
+# SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
+bench-sdk: $(VENV)/.sdk-python
+	$(BIN)/python bench/sdk_overhead.py
 
 test: lint test-server conformance test-conformance test-sdk-python test-node test-julia bench-quick
 
