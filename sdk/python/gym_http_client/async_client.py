@@ -144,10 +144,12 @@ class AsyncHTTPClient(Endpoints):
         retry: RetryPolicy | None = None,
         max_connections: int = 100,
         transport: httpx.AsyncBaseTransport | None = None,
+        encoding: str = "json",
     ):
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.headers = default_headers(token)
+        self.encoding = encoding
         self._sender = (
             AsyncSender(self.base_url, timeout, max_connections)
             if transport is None

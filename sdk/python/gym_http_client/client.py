@@ -30,8 +30,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
+import numpy as np
+import ormsgpack
 
 from .errors import GymConnectionError, error_from_response
 from .transport import ConnectionPool, HTTPXSender
@@ -42,6 +45,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NO_BODY = object()
 JSON = "application/json"
+MSGPACK = "application/msgpack"
+PNG = "image/png"
 USER_AGENT = "gym-http-client-python"
 
 
@@ -102,8 +107,36 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 # -- media types ---------------------------------------------------------------
 
-DECODERS: dict[str, Callable[[bytes], Any]] = {JSON: json.loads}
-"""One decoder per response media type; a second wire format is one more entry."""
+
+def decode_msgpack(data: bytes) -> Any:
+    """A msgpack body as the values its JSON twin holds, with each numeric
+    array (a ``{dtype, shape, data}`` map whose ``data`` is binary) as numpy."""
+    return _with_arrays(ormsgpack.unpackb(data))
+
+
+def _with_arrays(value: Any) -> Any:
+    if type(value) is dict:
+        data = value.get("data")
+        if type(data) is bytes and "dtype" in value and "shape" in value:
+            dtype = np.dtype(value["dtype"]).newbyteorder("<")
+            return (
+                np.frombuffer(data, dtype).reshape(value["shape"]).astype(dtype.newbyteorder("="))
+            )
+        return {key: _with_arrays(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_with_arrays(item) for item in value]
+    return value
+
+
+DECODERS: dict[str, Callable[[bytes], Any]] = {
+    JSON: json.loads,
+    MSGPACK: decode_msgpack,
+    PNG: bytes,
+}
+"""One decoder per response media type, chosen by the answer's ``Content-Type``."""
+
+ACCEPT = {"json": JSON, "msgpack": f"{MSGPACK}, {JSON};q=0.5"}
+"""What each encoding asks for; a server that has no msgpack answers JSON, which still decodes."""
 
 
 _STRICT_JSON = json.JSONEncoder(allow_nan=False)
@@ -123,7 +156,7 @@ def decode_body(content_type: str | None, data: bytes) -> tuple[Any, bool]:
     decode = DECODERS.get(media, json.loads)
     try:
         return decode(data), True
-    except ValueError:
+    except (ValueError, TypeError):
         return None, False
 
 
@@ -191,8 +224,22 @@ class Endpoints:
     awaitable of it on ``AsyncHTTPClient``. ``key`` picks one field of the body.
     """
 
+    headers: dict[str, str]
+
     def _call(self, method: str, path: str, body: Any = NO_BODY, key: str | None = None) -> Any:
         raise NotImplementedError
+
+    @property
+    def encoding(self) -> str:
+        """``"json"`` or ``"msgpack"``: what answers are asked for. msgpack carries
+        numeric arrays as raw bytes (numpy arrays here); JSON as nested lists."""
+        return "msgpack" if self.headers.get("Accept", "").startswith(MSGPACK) else "json"
+
+    @encoding.setter
+    def encoding(self, encoding: str) -> None:
+        if encoding not in ACCEPT:
+            raise ValueError(f"encoding must be one of {sorted(ACCEPT)}, not {encoding!r}")
+        self.headers["Accept"] = ACCEPT[encoding]
 
     def create_env(
         self,
@@ -230,6 +277,11 @@ class Endpoints:
     def render_env(self, instance_id: str) -> Any:
         return self._call("GET", f"/v1/envs/{instance_id}/render/")
 
+    def render_png(self, instance_id: str) -> Any:
+        """The current ``rgb_array`` frame as PNG bytes (a server without PNG
+        frames answers ``{render_mode, frame}`` instead)."""
+        return self._call("GET", f"/v1/envs/{instance_id}/render/?format=png")
+
     def close_env(self, instance_id: str) -> Any:
         return self._call("DELETE", f"/v1/envs/{instance_id}/")
 
@@ -249,6 +301,44 @@ class Endpoints:
     def contains_observation(self, instance_id: str, observation: Any) -> Any:
         path = f"/v1/envs/{instance_id}/observation_space/contains"
         return self._call("POST", path, {"observation": observation}, "member")
+
+    def monitor_start(
+        self,
+        instance_id: str,
+        directory: str,
+        *,
+        force: bool = False,
+        resume: bool = False,
+        video_callable: bool | int = False,
+    ) -> Any:
+        """Record every finished episode into ``directory`` (inside the server's
+        data folder); ``video_callable`` ``True`` or N films episodes too."""
+        body = {
+            "directory": directory,
+            "force": force,
+            "resume": resume,
+            "video_callable": video_callable,
+        }
+        return self._call("POST", f"/v1/envs/{instance_id}/monitor/start/", body)
+
+    def monitor_close(self, instance_id: str) -> Any:
+        return self._call("POST", f"/v1/envs/{instance_id}/monitor/close/")
+
+    def upload(self, training_dir: str, *, api_key: str, algorithm_id: str | None = None) -> Any:
+        """Store a recorded run: ``{run_id, created, env_id, episodes}``."""
+        body = {"training_dir": training_dir, "api_key": api_key}
+        if algorithm_id is not None:
+            body["algorithm_id"] = algorithm_id
+        return self._call("POST", "/v1/upload/", body)
+
+    def results(self, *, env_id: str | None = None, limit: int | None = None) -> Any:
+        """Uploaded runs, newest first."""
+        query = urlencode({k: v for k, v in {"env_id": env_id, "limit": limit}.items() if v})
+        return self._call("GET", "/v1/results/" + (f"?{query}" if query else ""), key="runs")
+
+    def result(self, run_id: str) -> Any:
+        """One uploaded run with every episode's reward and length."""
+        return self._call("GET", f"/v1/results/{quote(run_id, safe='')}")
 
     def registry(self) -> Any:
         return self._call("GET", "/v1/registry/", key="envs")
@@ -293,10 +383,12 @@ class HTTPClient(Endpoints):
         retry: RetryPolicy | None = None,
         max_connections: int = 10,
         transport: httpx.BaseTransport | None = None,
+        encoding: str = "json",
     ):
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.headers = default_headers(token)
+        self.encoding = encoding
         self._sender = (
             ConnectionPool(self.base_url, timeout, max_connections)
             if transport is None

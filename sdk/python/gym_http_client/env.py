@@ -12,15 +12,31 @@ event loop.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from PIL import Image
 
 from . import spaces
 from .async_client import AsyncHTTPClient
 from .client import DEFAULT_BASE_URL, HTTPClient
 from .errors import UnknownInstanceError
+
+MSGPACK_FROM_ELEMENTS = 256
+"""Observations with at least this many numbers travel as msgpack under ``encoding="auto"``."""
+
+
+def array_elements(space: gym.Space) -> int:
+    """How many numbers one observation of ``space`` carries as arrays."""
+    if isinstance(space, (gym.spaces.Box, gym.spaces.MultiBinary, gym.spaces.MultiDiscrete)):
+        return int(np.prod(space.shape))
+    if isinstance(space, gym.spaces.Dict):
+        return sum(array_elements(sub) for sub in space.spaces.values())
+    if isinstance(space, gym.spaces.Tuple):
+        return sum(array_elements(sub) for sub in space.spaces)
+    return 0
 
 
 class _Described:
@@ -52,10 +68,26 @@ class _Described:
             answer["info"],
         )
 
-    def _frame(self, frame: Any) -> Any:
-        if self.render_mode.startswith("rgb_array") and not self.render_mode.endswith("_list"):
-            return np.asarray(frame, dtype=np.uint8)
-        return frame
+    @property
+    def _renders_images(self) -> bool:
+        return self.render_mode.startswith("rgb_array") and not self.render_mode.endswith("_list")
+
+    def _frame(self, answer: Any) -> Any:
+        """A frame from a PNG answer, or from ``{render_mode, frame}``."""
+        if isinstance(answer, bytes):
+            with Image.open(io.BytesIO(answer)) as image:
+                return np.asarray(image.convert("RGB"), dtype=np.uint8)
+        if self._renders_images:
+            return np.asarray(answer["frame"], dtype=np.uint8)
+        return answer["frame"]
+
+    def _choose_encoding(self, client: Any, encoding: str) -> None:
+        """``auto``: msgpack where observations are big arrays (images), where
+        raw bytes beat nested JSON numbers many times over; JSON otherwise."""
+        if encoding == "auto":
+            big = array_elements(self.observation_space) >= MSGPACK_FROM_ELEMENTS
+            encoding = "msgpack" if big else "json"
+        client.encoding = encoding
 
     def _live_id(self) -> str:
         if self.instance_id is None:
@@ -76,6 +108,7 @@ class RemoteEnv(_Described, gym.Env):
         client: HTTPClient | None = None,
         token: str | None = None,
         timeout: float = 30.0,
+        encoding: str = "auto",
         **kwargs: Any,
     ):
         self._owns_client = client is None
@@ -88,6 +121,8 @@ class RemoteEnv(_Described, gym.Env):
             )
             description = self.client.describe_env(self.instance_id)
             self._take_description(env_id, description, seed)
+            if self._owns_client:
+                self._choose_encoding(self.client, encoding)
         except BaseException:
             self.close()
             raise
@@ -103,9 +138,12 @@ class RemoteEnv(_Described, gym.Env):
         return self._step_result(self.client.step_env(self._live_id(), action))
 
     def render(self):
+        """The frame; ``rgb_array`` frames travel as PNG and come back as uint8 arrays."""
         if self.render_mode is None:
             return None
-        return self._frame(self.client.render_env(self._live_id())["frame"])
+        if self._renders_images:
+            return self._frame(self.client.render_png(self._live_id()))
+        return self._frame(self.client.render_env(self._live_id()))
 
     def close(self) -> None:
         instance_id, self.instance_id = self.instance_id, None
@@ -155,6 +193,7 @@ class AsyncRemoteEnv(_Described):
         client: AsyncHTTPClient | None = None,
         token: str | None = None,
         timeout: float = 30.0,
+        encoding: str = "auto",
         **kwargs: Any,
     ) -> AsyncRemoteEnv:
         """Create the instance and describe it; ``kwargs`` go to ``gymnasium.make`` there."""
@@ -166,7 +205,10 @@ class AsyncRemoteEnv(_Described):
                 env_id, seed=seed, render_mode=render_mode, kwargs=kwargs
             )
             description = await client.describe_env(instance_id)
-            return cls(client, env_id, instance_id, description, seed=seed, owns_client=owns_client)
+            env = cls(client, env_id, instance_id, description, seed=seed, owns_client=owns_client)
+            if owns_client:
+                env._choose_encoding(client, encoding)
+            return env
         except BaseException:
             if instance_id is not None:
                 await client.close_env(instance_id)
@@ -185,7 +227,9 @@ class AsyncRemoteEnv(_Described):
     async def render(self):
         if self.render_mode is None:
             return None
-        return self._frame((await self.client.render_env(self._live_id()))["frame"])
+        if self._renders_images:
+            return self._frame(await self.client.render_png(self._live_id()))
+        return self._frame(await self.client.render_env(self._live_id()))
 
     async def close(self) -> None:
         instance_id, self.instance_id = self.instance_id, None
