@@ -145,6 +145,10 @@ def make_vec(env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None):
         kwargs = {}
     if not isinstance(kwargs, dict):
         raise errors.InvalidParameter("Parameter 'kwargs' must be an object")
+    steps = kwargs.get("max_episode_steps")
+    if steps is not None and (type(steps) is not int or steps < 1):
+        # a vector entry point takes it as given and fails only when stepped
+        raise errors.InvalidParameter("'kwargs.max_episode_steps' must be a positive integer")
     try:
         check_render_mode(spec, kwargs.get("render_mode"))
     except (ImportError, gym_error.Error) as error:
