@@ -243,8 +243,9 @@ def main() -> None:
 
 
 def batch_calls(args, num_envs: int) -> int:
-    """Fewer calls for larger batches, so that each row takes about as long."""
-    return max(args.calls * 16 // max(num_envs, 16), 3 if args.quick else 10)
+    """Fewer calls for batches over 64, but rounds long enough (tens of ms at
+    least) that a scheduler hiccup on a shared machine does not make the row."""
+    return max(args.calls * 64 // max(num_envs, 64), 3 if args.quick else 50)
 
 
 def build_rows(url: str, image_url: str, args, image_id: str, image_kwargs: dict) -> dict:
