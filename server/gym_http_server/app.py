@@ -6,7 +6,7 @@ import falcon
 
 from . import errors, media
 from .config import Parts, ServerConfig
-from .resources import envs, recording, results, service, spaces, vector
+from .resources import envs, pages, recording, results, service, spaces, vector
 
 
 def routes(parts: Parts) -> list[tuple[str, object]]:
@@ -40,6 +40,10 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         ("/v1/shutdown", service.Shutdown(parts)),
         ("/openapi.yaml", service.Spec()),
         ("/healthz", service.Health(parts)),
+        ("/", pages.Page("dashboard.html")),
+        ("/dashboard", pages.Page("dashboard.html")),
+        ("/docs", pages.Page("docs.html")),
+        ("/static/{name}", pages.StaticFile()),
     ]
 
 
