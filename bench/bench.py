@@ -10,7 +10,10 @@ result. Rows:
 - CartPole ``step`` over JSON and over msgpack, and on any ``--peer`` server,
 - an image observation over JSON and over msgpack (ALE Pong when ``ale-py``
   is installed, else CartPole rendered to pixels), on a second server,
-- 1, 4 and 16 concurrent clients, each stepping its own CartPole.
+- 1, 4 and 16 concurrent clients, each stepping its own CartPole,
+- batches of 1, 16, 64, 256 and 1024 CartPoles (``POST /v1/vector_envs/``)
+  stepped one request per batch over JSON and msgpack, and the same
+  ``gymnasium.make_vec`` in-process, in env-steps/s (calls/s x batch size).
 
 Writes the same figures to ``--out`` (bench/results.json by default).
 """
@@ -37,6 +40,7 @@ import ormsgpack
 
 from gym_http_server.testing import running_server
 
+BATCH_SIZES = (1, 16, 64, 256, 1024)
 JSON = "application/json"
 MSGPACK = "application/msgpack"
 ENDLESS = {"max_episode_steps": 10**9}
@@ -125,6 +129,43 @@ def local_stepper(env_id: str, **kwargs):
     return step
 
 
+class RemoteBatch:
+    """Steps one remote batch of CartPoles in a loop; finished sub-envs reset
+    themselves (NextStep autoreset). Answers become numpy arrays, as a
+    training loop needs them."""
+
+    def __init__(self, client: Client, num_envs: int):
+        self.client = client
+        body = {"env_id": "CartPole-v1", "num_envs": num_envs, "kwargs": ENDLESS}
+        self.vector_id = client.call("POST", "/v1/vector_envs/", body)["vector_id"]
+        self.step_path = f"/v1/vector_envs/{self.vector_id}/step/"
+        client.call("POST", f"/v1/vector_envs/{self.vector_id}/reset/", {"seed": 0})
+        actions = np.random.default_rng(0).integers(0, 2, size=(2, num_envs))
+        if client.media == MSGPACK.encode():
+            self.bodies = [{"actions": {"dtype": "int64", "shape": [num_envs],
+                                        "data": a.astype("<i8").tobytes()}} for a in actions]
+            self.observations = lambda o: np.frombuffer(o["data"], "<f4").reshape(o["shape"])
+        else:
+            self.bodies = [{"actions": a.tolist()} for a in actions]
+            self.observations = lambda o: np.asarray(o, dtype=np.float32)
+
+    def __call__(self, i: int) -> None:
+        result = self.client.call("POST", self.step_path, self.bodies[i % 2])
+        self.observations(result["observations"])
+
+
+def local_batch(num_envs: int):
+    envs = gym.make_vec("CartPole-v1", num_envs, vectorization_mode="vector_entry_point",
+                        **ENDLESS)
+    envs.reset(seed=0)
+    actions = np.random.default_rng(0).integers(0, 2, size=(2, num_envs))
+
+    def step(i: int) -> None:
+        envs.step(actions[i % 2])
+
+    return step
+
+
 def per_second(fn, calls: int) -> float:
     start = time.perf_counter()
     for i in range(calls):
@@ -185,7 +226,7 @@ def main() -> None:
                                                  os.environ.get("PYTHONPATH", "")])}
     # The image env lives on a server of its own: an emulator loaded into the
     # CartPole server would make its rows slower than they are.
-    with running_server("--log-level", "warning") as url, \
+    with running_server("--log-level", "warning", "--max-envs", "8192") as url, \
             running_server("--log-level", "warning", *imports, env=server_env) as image_url:
         rows = build_rows(url, image_url, args, image_id, image_kwargs)
         rates: dict[str, list[float]] = {}
@@ -201,6 +242,12 @@ def main() -> None:
            concurrency, image_id)
 
 
+def batch_calls(args, num_envs: int) -> int:
+    """Fewer calls for batches over 64, but rounds long enough (tens of ms at
+    least) that a scheduler hiccup on a shared machine does not make the row."""
+    return max(args.calls * 64 // max(num_envs, 64), 3 if args.quick else 50)
+
+
 def build_rows(url: str, image_url: str, args, image_id: str, image_kwargs: dict) -> dict:
     """Each row on a connection of its own, as a client stepping one env has."""
     health = Client(url)
@@ -213,6 +260,11 @@ def build_rows(url: str, image_url: str, args, image_id: str, image_kwargs: dict
     }
     for peer in args.peer:
         rows[f"step on {peer}"] = (RemoteStepper(Client(peer), "CartPole-v1", 2), args.calls)
+    for n in BATCH_SIZES:
+        calls = batch_calls(args, n)
+        rows[f"batch of {n} in-process make_vec"] = (local_batch(n), calls)
+        rows[f"batch of {n} JSON"] = (RemoteBatch(Client(url), n), calls)
+        rows[f"batch of {n} msgpack"] = (RemoteBatch(Client(url, MSGPACK), n), calls)
     rows["image in-process"] = (local_stepper(image_id, **image_kwargs), args.image_calls)
     for name, media in (("image JSON", JSON), ("image msgpack", MSGPACK)):
         stepper = RemoteStepper(Client(image_url, media), image_id, 2, image_kwargs)
@@ -231,13 +283,25 @@ def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
     }
     for peer in args.peer:
         ratios[f"step JSON / step on {peer}"] = step / rate[f"step on {peer}"]
+    env_steps = {name: value * int(name.split()[2]) for name, value in rate.items()
+                 if name.startswith("batch of ")}
+    for n in BATCH_SIZES:
+        for media in ("JSON", "msgpack"):
+            http = env_steps[f"batch of {n} {media}"]
+            ratios[f"batch of {n} {media} / in-process step"] = http / local
+            ratios[f"batch of {n} {media} / in-process make_vec"] = (
+                http / env_steps[f"batch of {n} in-process make_vec"])
     print(f"{args.rounds} round(s), medians; {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, image env {image_id}")
     print(f"{'row':44s} {'calls/s':>10s}")
     for name, value in rate.items():
-        print(f"  {name:42s} {value:10.0f}")
+        if not name.startswith("batch of "):
+            print(f"  {name:42s} {value:10.0f}")
     for clients, value in concurrency.items():
         print(f"  {f'{clients} concurrent clients, steps/s total':42s} {value:10.0f}")
+    print(f"{'batches of CartPole-v1':44s} {'env-steps/s':>12s} {'calls/s':>10s}")
+    for name, value in env_steps.items():
+        print(f"  {name:42s} {value:12.0f} {rate[name]:10.0f}")
     print("ratios")
     for name, value in ratios.items():
         print(f"  {name:42s} {value:10.2f}")
@@ -245,6 +309,7 @@ def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
         "rounds": args.rounds, "cores": os.cpu_count(), "python": platform.python_version(),
         "numpy": np.__version__, "image_env": image_id, "calls_per_second": rate,
         "concurrent_steps_per_second": {str(k): v for k, v in concurrency.items()},
+        "env_steps_per_second": env_steps,
         "ratios": ratios,
     }
     with open(args.out, "w") as out:

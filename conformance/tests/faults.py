@@ -126,7 +126,7 @@ def step_lacks_truncated(req, forward):
 def reward_is_a_string(req, forward):
     """Wrong type: the reward travels as a decimal string."""
     answer = forward(req)
-    if req.is_("POST", "/step") and answer.status == 200:
+    if req.is_("POST", "/step") and answer.status == 200 and "reward" in answer.json():
         body = answer.json()
         body["reward"] = str(body["reward"])
         return answer.with_json(body)
@@ -136,7 +136,7 @@ def reward_is_a_string(req, forward):
 def done_always_false(req, forward):
     """done inconsistent with terminated/truncated."""
     answer = forward(req)
-    if req.is_("POST", "/step") and answer.status == 200:
+    if req.is_("POST", "/step") and answer.status == 200 and "done" in answer.json():
         return answer.with_json({**answer.json(), "done": False})
     return answer
 
@@ -161,7 +161,7 @@ def invalid_action_is_500(req, forward):
 def accepts_out_of_space_action(req, forward):
     """An action outside the space is stepped anyway (replaced by a sample)."""
     answer = forward(req)
-    if req.is_("POST", "/step") and answer.code == "invalid_action":
+    if req.is_("POST", "/v1/envs/[^/]+/step") and answer.code == "invalid_action":
         instance = req.path.rstrip("/").rsplit("/", 1)[0]
         sample = forward(Request("GET", f"{instance}/action_space/sample", b"")).json()
         return forward(req.with_json({"action": sample["action"]}))

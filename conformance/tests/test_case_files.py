@@ -101,7 +101,7 @@ def test_legacy_and_v1_both_have_cases():
 EXTENSION_ROUTES = {  # path fragment -> the profile that owns it
     "/v1/registry": "registry", "/render": "render", "/monitor/": "recording",
     "/v1/upload": "results", "/healthz": "service", "/openapi.yaml": "service",
-    "/v1/shutdown": "service",
+    "/v1/shutdown": "service", "/v1/vector_envs": "vector",
 }
 
 

@@ -1,6 +1,7 @@
 """Schemathesis against the running reference server, time-boxed: stateless
 (every check, negative data included) and stateful (the spec's OpenAPI links
-from createEnv to everything an instance offers).
+from createEnv to everything an instance offers, and from createVectorEnv to
+everything a batch offers).
 
 Two checks meet the legacy contract head-on and are configured, not dropped:
 
@@ -10,7 +11,9 @@ Two checks meet the legacy contract head-on and are configured, not dropped:
   space, and the legacy contract answers all of these with 400 (``code``
   tells them apart). So creating an env, and every operation on an instance,
   also expects 400; so does upload, whose folder must hold a recording,
-  which no schema can say. Operations without such a dependency stay strict.
+  which no schema can say. A batch's operations answer an unknown id with
+  404 ``unknown_vector`` instead, and its creation may be 400 or 429 for the
+  same reasons. Operations without such a dependency stay strict.
 - ``use_after_free`` expects 404 once a resource is deleted; the legacy
   contract answers 400 ``unknown_instance`` instead (spec: closeEnv). It is
   turned off here and the same property is checked, with the contract's status
@@ -35,6 +38,11 @@ INSTANCE_OPERATIONS = [
     "observationSpace", "containsObservation", "monitorStart", "monitorClose",
 ]
 
+# A batch's operations answer an unknown id with 404 unknown_vector.
+VECTOR_OPERATIONS = [
+    "describeVectorEnv", "deleteVectorEnv", "resetVectorEnv", "stepVectorEnv", "closeVectorEnv",
+]
+
 
 
 def fuzz_config() -> SchemathesisConfig:
@@ -42,8 +50,10 @@ def fuzz_config() -> SchemathesisConfig:
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
         "checks": {"enabled": True, "use_after_free": {"enabled": False}},
         "operations": [
-            {"include-operation-id": "createEnv",
+            {"include-operation-id": ["createEnv", "createVectorEnv"],
              "checks": {"positive_data_acceptance": {"expected-statuses": [200, 400, 429]}}},
+            {"include-operation-id": VECTOR_OPERATIONS,
+             "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400, 404]}}},
             {"include-operation-id": [*INSTANCE_OPERATIONS, "upload"],
              "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400]}}},
             {"include-operation-id": "getSpec",

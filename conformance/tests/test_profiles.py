@@ -30,7 +30,7 @@ from gym_http_conformance.report import (
 from gym_http_conformance.runner import FAILED, PASSED, SKIPPED, CaseResult, StepFailure
 from gym_http_conformance.transport import Response
 
-EXTENSIONS = {"registry", "recording", "results", "render", "service"}
+EXTENSIONS = {"registry", "recording", "results", "render", "service", "vector"}
 
 
 def profiles_with_cases() -> set[str]:

@@ -128,6 +128,41 @@ export interface CreateEnvParams {
 }
 
 export interface ResetParams { seed?: Seed; options?: Record<string, unknown> }
+
+export type VectorizationMode = "vector_entry_point" | "sync" | "async";
+export interface CreateVectorEnvParams {
+  envId: string;
+  numEnvs: number;
+  seed?: Seed;
+  /** Default: the env's own vector entry point where it has one, else "sync". */
+  vectorizationMode?: VectorizationMode;
+  kwargs?: Record<string, unknown>;
+}
+export interface VectorEnvDescription {
+  vector_id: string;
+  env_id: string;
+  num_envs: number;
+  vectorization_mode: VectorizationMode;
+  autoreset_mode: "NextStep" | "SameStep" | "Disabled";
+  max_episode_steps: number | null;
+  seed: number | null;
+  kwargs: Record<string, JSONValue>;
+  resets: number;
+  steps: number;
+  single_action_space: SpaceDescription;
+  single_observation_space: SpaceDescription;
+  action_space: SpaceDescription;
+  observation_space: SpaceDescription;
+}
+/** Batched values: one entry per sub-environment. */
+export interface WireVectorResetResult { observations: JSONValue; infos: Record<string, JSONValue> }
+export interface WireVectorStepResult {
+  observations: JSONValue;
+  rewards: WireFloat[];
+  terminations: boolean[];
+  truncations: boolean[];
+  infos: Record<string, JSONValue>;
+}
 export interface StepParams { render?: boolean }
 
 export declare class GymClient {
@@ -159,6 +194,13 @@ export declare class GymClient {
   monitorClose(id: string, options?: RequestOptions): Promise<void>;
   upload(params: { trainingDir: string; apiKey: string; algorithmId?: string }, options?: RequestOptions): Promise<void>;
   closeEnv(id: string, options?: RequestOptions): Promise<void>;
+  createVectorEnv(params: CreateVectorEnvParams, options?: RequestOptions): Promise<string>;
+  listVectorEnvs(options?: RequestOptions): Promise<Record<string, { env_id: string; num_envs: number }>>;
+  describeVectorEnv(id: string, options?: RequestOptions): Promise<VectorEnvDescription>;
+  resetVectorEnv(id: string, params?: ResetParams, options?: RequestOptions): Promise<WireVectorResetResult>;
+  /** `actions`: one action per sub-environment. */
+  stepVectorEnv(id: string, actions: SendableValue[], options?: RequestOptions): Promise<WireVectorStepResult>;
+  closeVectorEnv(id: string, options?: RequestOptions): Promise<void>;
   health(options?: RequestOptions): Promise<Health>;
   shutdown(options?: RequestOptions): Promise<{ message: string }>;
 }

@@ -6,12 +6,13 @@ import falcon
 
 from . import errors, media
 from .config import Parts, ServerConfig
-from .resources import envs, pages, recording, results, service, spaces
+from .resources import envs, pages, recording, results, service, spaces, vector
 
 
 def routes(parts: Parts) -> list[tuple[str, object]]:
     """Every path of spec/openapi.yaml, in its order (trailing slashes are optional)."""
     r = "/v1/envs/{instance_id}"
+    v = "/v1/vector_envs/{vector_id}"
     return [
         ("/v1/envs", envs.EnvCollection(parts)),
         (r, envs.Env(parts)),
@@ -27,6 +28,11 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         (f"{r}/observation_space/contains", spaces.ObservationContains(parts)),
         (f"{r}/monitor/start", recording.MonitorStart(parts)),
         (f"{r}/monitor/close", recording.MonitorClose(parts)),
+        ("/v1/vector_envs", vector.VectorCollection(parts)),
+        (v, vector.Vector(parts)),
+        (f"{v}/reset", vector.VectorReset(parts)),
+        (f"{v}/step", vector.VectorStep(parts)),
+        (f"{v}/close", vector.VectorClose(parts)),
         ("/v1/upload", recording.Upload(parts)),
         ("/v1/results", results.ResultList(parts)),
         ("/v1/results/{run_id}", results.Result(parts)),

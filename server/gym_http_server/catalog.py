@@ -135,3 +135,36 @@ def _entry(spec: EnvSpec) -> dict:
         "reward_threshold": spec.reward_threshold,
         "nondeterministic": spec.nondeterministic,
     }
+
+
+def make_vec(env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None):
+    """A new batch from ``gymnasium.make_vec``: the env's own vector entry point
+    where it has one, else ``sync``, unless ``mode`` names one."""
+    spec = find_spec(env_id)
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, dict):
+        raise errors.InvalidParameter("Parameter 'kwargs' must be an object")
+    steps = kwargs.get("max_episode_steps")
+    if steps is not None and (type(steps) is not int or steps < 1):
+        # a vector entry point takes it as given and fails only when stepped
+        raise errors.InvalidParameter("'kwargs.max_episode_steps' must be a positive integer")
+    try:
+        check_render_mode(spec, kwargs.get("render_mode"))
+    except (ImportError, gym_error.Error) as error:
+        raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+    if mode is None:
+        mode = "vector_entry_point" if spec.vector_entry_point is not None else "sync"
+    elif mode == "vector_entry_point" and spec.vector_entry_point is None:
+        raise errors.InvalidParameter(
+            f"Environment '{spec.id}' has no vector entry point; use 'sync' or 'async'"
+        )
+    try:
+        return gym.make_vec(spec.id, num_envs=num_envs, vectorization_mode=mode, **kwargs), mode
+    except (ImportError, gym_error.DependencyNotInstalled) as error:
+        raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+    except Exception as error:  # constructor code run on client-chosen kwargs
+        raise errors.EnvCreationFailed(
+            f"Environment '{spec.id}' could not be batched with these kwargs: "
+            f"{type(error).__name__}: {echo(error)}"
+        )

@@ -6,7 +6,7 @@ import argparse
 import logging
 
 from . import __version__
-from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS
+from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS, DEFAULT_MAX_NUM_ENVS
 from .server import start_server
 
 
@@ -22,6 +22,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=8, help="worker threads (default: %(default)s)")
     p.add_argument("--max-envs", type=int, default=DEFAULT_MAX_ENVS,
                    help="most environments alive at once (default: %(default)s)")
+    p.add_argument("--max-num-envs", type=int, default=DEFAULT_MAX_NUM_ENVS,
+                   help="most sub-environments in one batch (default: %(default)s)")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                    help="largest request body accepted (default: %(default)s)")
     p.add_argument("--data-dir", default=None,
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         start_server(
             args.listen, args.port, threads=args.threads, imports=args.imports,
-            max_envs=args.max_envs, max_body_bytes=args.max_body_bytes,
+            max_envs=args.max_envs, max_num_envs=args.max_num_envs,
+            max_body_bytes=args.max_body_bytes,
             allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
         )
     except KeyboardInterrupt:

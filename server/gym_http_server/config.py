@@ -9,9 +9,11 @@ from .catalog import Registry
 from .dataroot import DataRoot
 from .instances import InstanceTable
 from .results import ResultsStore
+from .vectors import VectorTable
 
 DEFAULT_MAX_ENVS = 1024
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_NUM_ENVS = 1024
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class ServerConfig:
     max_envs: int = DEFAULT_MAX_ENVS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     allow_shutdown: bool = False
+    # The most sub-environments one batch (POST /v1/vector_envs/) may have.
+    max_num_envs: int = DEFAULT_MAX_NUM_ENVS
     # Recordings and results.sqlite3; None is a per-user data folder.
     data_dir: str | None = None
 
@@ -36,6 +40,19 @@ class Parts:
     registry: Registry = field(default_factory=Registry)
     # Called after POST /v1/shutdown/ is accepted; start_server stops waitress.
     request_shutdown: Callable[[], None] = lambda: None
+    # Batches; they share the instances' capacity (--max-envs counts sub-envs).
+    vectors: VectorTable | None = None
+
+    def __post_init__(self) -> None:
+        if self.vectors is None:
+            self.vectors = VectorTable(self.table.capacity)
+
+    def close_all(self) -> None:
+        """Every instance and batch, as the server stops."""
+        try:
+            self.table.close_all()
+        finally:
+            self.vectors.close_all()
 
     @classmethod
     def from_config(cls, config: ServerConfig, table: InstanceTable | None = None) -> Parts:

@@ -40,6 +40,22 @@ class UnknownInstance(ApiError):
         super().__init__(f"Instance_id {echo(instance_id)} unknown")
 
 
+class UnknownVector(ApiError):
+    status = falcon.HTTP_404
+    code = "unknown_vector"
+
+    def __init__(self, vector_id: str):
+        super().__init__(f"Vector_id {echo(vector_id)} unknown")
+
+
+class NumEnvsTooLarge(ApiError):
+    code = "num_envs_too_large"
+
+
+class WrongBatchSize(ApiError):
+    code = "wrong_batch_size"
+
+
 class MissingParameter(ApiError):
     code = "missing_parameter"
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import gymnasium as gym
 
 from . import errors
 from .monitor import Recording
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,6 +77,14 @@ class Instance:
         self.episode_steps += 1
         return observation, reward, bool(terminated), bool(truncated), info
 
+    size = 1  # sub-environments, as the table counts them
+
+    def close(self) -> None:
+        try:
+            self.stop_recording()
+        finally:
+            self.env.close()
+
     def render(self) -> Any:
         if self.env.render_mode is None:
             return None
@@ -96,76 +106,129 @@ class Instance:
         return recording
 
 
-class InstanceTable:
-    """All live instances by id, bounded by ``max_envs``."""
+class Capacity:
+    """Sub-environments alive across every table, bounded by ``max_envs``:
+    an instance counts one, a batch its ``num_envs``."""
 
     def __init__(self, max_envs: int) -> None:
         self.max_envs = max_envs
+        self.used = 0
         self._lock = threading.Lock()
-        self._instances: dict[str, Instance] = {}
 
-    def add(self, env_id: str, env: gym.Env, **details: Any) -> Instance:
+    def take(self, count: int) -> None:
         with self._lock:
-            if len(self._instances) >= self.max_envs:
-                env.close()
-                raise errors.TooManyEnvs(
-                    f"This server already runs its limit of {self.max_envs} environments; "
-                    "close one first"
-                )
-            instance_id = self._new_id()
-            instance = Instance(instance_id, env_id, env, **details)
-            self._instances[instance_id] = instance
-            return instance
+            self._refuse_over(count)
+            self.used += count
+
+    def check(self, count: int) -> None:
+        """Refuse early what ``take`` would refuse now, before building it."""
+        with self._lock:
+            self._refuse_over(count)
+
+    def _refuse_over(self, count: int) -> None:
+        if self.used + count > self.max_envs:
+            raise errors.TooManyEnvs(
+                f"This server already runs {self.used} of its limit of {self.max_envs} "
+                f"environments, too many to add {count}; close some first"
+            )
+
+    def give_back(self, count: int) -> None:
+        with self._lock:
+            self.used -= count
+
+
+class Table(Generic[T]):
+    """Live entries by id, each counting ``size`` sub-environments against a
+    shared ``Capacity``. An entry has ``lock``, ``closed``, ``size`` and
+    ``close()``; the table never asks what else it is."""
+
+    def __init__(self, capacity: Capacity | int, unknown: Callable[[str], Exception]) -> None:
+        self.capacity = capacity if isinstance(capacity, Capacity) else Capacity(capacity)
+        self._unknown = unknown
+        self._lock = threading.Lock()
+        self._entries: dict[str, T] = {}
+
+    @property
+    def max_envs(self) -> int:
+        return self.capacity.max_envs
+
+    def put(self, build: Callable[[str], T], size: int = 1) -> T:
+        """The entry ``build(new_id)`` makes, once ``size`` fits the capacity."""
+        with self._lock:
+            self.capacity.take(size)
+            entry_id = self._new_id()
+            try:
+                entry = build(entry_id)
+            except BaseException:
+                self.capacity.give_back(size)
+                raise
+            self._entries[entry_id] = entry
+            return entry
 
     def _new_id(self) -> str:
         while True:
-            instance_id = secrets.token_hex(4)
-            if instance_id not in self._instances:
-                return instance_id
+            entry_id = secrets.token_hex(4)
+            if entry_id not in self._entries:
+                return entry_id
 
     @contextmanager
-    def use(self, instance_id: str) -> Iterator[Instance]:
-        """The instance, held exclusively for the duration of the block."""
+    def use(self, entry_id: str) -> Iterator[T]:
+        """The entry, held exclusively for the duration of the block."""
         with self._lock:
-            instance = self._instances.get(instance_id)
-        if instance is None:
-            raise errors.UnknownInstance(instance_id)
-        with instance.lock:
-            if instance.closed:
-                raise errors.UnknownInstance(instance_id)
-            yield instance
+            entry = self._entries.get(entry_id)
+        if entry is None:
+            raise self._unknown(entry_id)
+        with entry.lock:
+            if entry.closed:
+                raise self._unknown(entry_id)
+            yield entry
 
-    def close(self, instance_id: str) -> None:
+    def close(self, entry_id: str) -> None:
         with self._lock:
-            instance = self._instances.pop(instance_id, None)
-        if instance is None:
-            raise errors.UnknownInstance(instance_id)
-        with instance.lock:
-            instance.closed = True
+            entry = self._entries.pop(entry_id, None)
+        if entry is None:
+            raise self._unknown(entry_id)
+        with entry.lock:
+            entry.closed = True
             try:
-                instance.stop_recording()
+                entry.close()
             finally:
-                instance.env.close()
+                self.capacity.give_back(entry.size)
 
     def close_all(self) -> None:
         with self._lock:
-            ids = list(self._instances)
-        for instance_id in ids:
+            ids = list(self._entries)
+        for entry_id in ids:
             try:
-                self.close(instance_id)
-            except errors.UnknownInstance:
+                self.close(entry_id)
+            except errors.ApiError:
                 pass
 
-    def recording_directories(self) -> set:
-        """Folders some live instance is recording into now."""
+    def entries(self) -> list[T]:
         with self._lock:
-            instances = list(self._instances.values())
-        return {i.recording.directory for i in instances if i.recording is not None}
-
-    def env_ids(self) -> dict[str, str]:
-        with self._lock:
-            return {iid: instance.env_id for iid, instance in self._instances.items()}
+            return list(self._entries.values())
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._instances)
+            return len(self._entries)
+
+
+class InstanceTable(Table[Instance]):
+    """All live instances by id, bounded by ``max_envs``."""
+
+    def __init__(self, max_envs: Capacity | int) -> None:
+        super().__init__(max_envs, errors.UnknownInstance)
+
+    def add(self, env_id: str, env: gym.Env, **details: Any) -> Instance:
+        try:
+            return self.put(lambda instance_id: Instance(instance_id, env_id, env, **details))
+        except errors.TooManyEnvs:
+            env.close()
+            raise
+
+    def recording_directories(self) -> set:
+        """Folders some live instance is recording into now."""
+        return {i.recording.directory for i in self.entries() if i.recording is not None}
+
+    def env_ids(self) -> dict[str, str]:
+        return {i.instance_id: i.env_id for i in self.entries()}

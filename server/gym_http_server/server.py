@@ -61,7 +61,7 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
                  imports: list[str] | tuple[str, ...] = (), **options) -> None:
     """Serve the API with waitress until stopped (Ctrl-C or POST /v1/shutdown/).
 
-    ``options`` are ServerConfig fields: max_envs, max_body_bytes,
+    ``options`` are ServerConfig fields: max_envs, max_num_envs, max_body_bytes,
     allow_shutdown, data_dir.
     """
     import_env_modules(list(imports))
@@ -82,7 +82,7 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
         server.run()
     finally:
         server.task_dispatcher.shutdown()
-        parts.table.close_all()
+        parts.close_all()
         log.info("gym-http-server stopped")
 
 

@@ -94,11 +94,19 @@ def _nested(data: Any, leaf) -> Any:
     return leaf(data)
 
 
+def _plain_ints(data: Any) -> bool:
+    """A flat list of JSON integers in the 64-bit range: one C-speed conversion."""
+    return (isinstance(data, list) and set(map(type, data)) <= {int}
+            and -(2**63) <= min(data, default=0) and max(data, default=0) < 2**63)
+
+
 def _array(data: Any, leaf, dtype, shape: tuple[int, ...]) -> np.ndarray:
     """Nested JSON lists or a numpy array as an array of ``shape``; flat ones of
     the right size are reshaped, because legacy clients send Box actions flattened."""
     if isinstance(data, np.ndarray):
         array = _numeric(data, dtype)
+    elif leaf is _integer and _plain_ints(data):
+        array = np.array(data, dtype=np.int64)  # a batch of Discrete actions, say
     else:
         array = np.asarray(_nested(data, leaf), dtype=dtype)
     if array.shape != shape:

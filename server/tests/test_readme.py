@@ -75,3 +75,13 @@ def test_msgpack_example_prints_what_the_comment_says(base_url):
     first, second = out.stdout.splitlines()
     assert first == "float32 (4,)"
     assert second.startswith("1.0 False [")
+
+
+def test_batch_session_prints_what_the_comments_say(base_url):
+    block = next(b for b in shell_blocks() if "/v1/vector_envs/" in b)
+    output = run(block, base_url)
+    reset, step = json_documents(output)
+    assert [len(o) for o in reset["observations"]] == [4, 4, 4] and reset["infos"] == {}
+    assert [len(o) for o in step["observations"]] == [4, 4, 4]
+    comment = next(line for line in block.splitlines() if '"rewards"' in line)
+    assert comment[comment.index('"rewards"'):] in output

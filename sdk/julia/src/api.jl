@@ -117,6 +117,66 @@ function close_env(client::GymClient, instance_id::AbstractString)
     return nothing
 end
 
+# Batches (the vector extension): one request resets or steps every sub-environment.
+
+vector_path(vector_id::AbstractString, rest::AbstractString = "") = "/v1/vector_envs/$(vector_id)/$(rest)"
+
+"""
+    create_vector_env(client, env_id, num_envs; seed = nothing, vectorization_mode = nothing,
+                      kwargs = nothing) -> String
+
+Create a batch of `num_envs` sub-environments (`gymnasium.make_vec` on the
+server) and return its vector id. `vectorization_mode` is `"vector_entry_point"`,
+`"sync"` or `"async"`; by default the env's own vector entry point where it
+has one, else `"sync"`.
+"""
+function create_vector_env(client::GymClient, env_id::AbstractString, num_envs::Integer;
+                           seed = nothing, vectorization_mode = nothing, kwargs = nothing)
+    body = given("env_id" => env_id, "num_envs" => num_envs, "seed" => seed,
+                 "vectorization_mode" => vectorization_mode, "kwargs" => kwargs)
+    return String(call(client, "POST", "/v1/vector_envs/"; body = body)["vector_id"])
+end
+
+"`list_vector_envs(client)`: every live vector id => Dict(\"env_id\", \"num_envs\")."
+list_vector_envs(client::GymClient) =
+    Dict{String,Any}(call(client, "GET", "/v1/vector_envs/")["all_vector_envs"])
+
+"`describe_vector_env(client, vector_id)`: num_envs, modes, single and batched spaces, counters."
+describe_vector_env(client::GymClient, vector_id::AbstractString) = call(client, "GET", vector_path(vector_id))
+
+"""
+    reset_vector!(client, vector_id; seed = nothing, options = nothing) -> (observations, infos)
+
+Reset every sub-environment; `observations` holds one observation per sub-environment.
+"""
+function reset_vector!(client::GymClient, vector_id::AbstractString; seed = nothing, options = nothing)
+    answer = call(client, "POST", vector_path(vector_id, "reset/"); body = given("seed" => seed, "options" => options))
+    return (observations = answer["observations"], infos = answer["infos"])
+end
+
+"""
+    step_vector!(client, vector_id, actions) -> (observations, rewards, terminations, truncations, infos)
+
+One action per sub-environment. Sub-environments whose episode ended reset
+themselves on their next step (next-step autoreset). A wrong number of
+actions raises a `BadRequestError` with code `wrong_batch_size`.
+"""
+function step_vector!(client::GymClient, vector_id::AbstractString, actions::AbstractVector)
+    answer = call(client, "POST", vector_path(vector_id, "step/");
+                  body = Dict{String,Any}("actions" => encode_value(actions)))
+    return (observations = answer["observations"],
+            rewards = Float64[decode_float(r) for r in answer["rewards"]],
+            terminations = Bool[t for t in answer["terminations"]],
+            truncations = Bool[t for t in answer["truncations"]],
+            infos = answer["infos"])
+end
+
+"`close_vector_env(client, vector_id)`: free the batch; its id is unknown (404) afterwards."
+function close_vector_env(client::GymClient, vector_id::AbstractString)
+    call(client, "POST", vector_path(vector_id, "close/"))
+    return nothing
+end
+
 """
     monitor_start(client, instance_id, directory; force = false, resume = false, video_callable = false)
 

@@ -80,3 +80,25 @@ end
     unreachable = GymClient("http://127.0.0.1:1"; timeout = 2, retries = 0)
     @test_throws ConnectionError list_envs(unreachable)
 end
+
+@testset "batches" begin
+    client = CLIENT
+    vector_id = create_vector_env(client, "CartPole-v1", 3; seed = 7)
+    @test occursin(r"^[0-9a-f]{8}$", vector_id)
+    @test list_vector_envs(client)[vector_id]["num_envs"] == 3
+    description = describe_vector_env(client, vector_id)
+    @test description["autoreset_mode"] == "NextStep"
+    @test description["observation_space"]["shape"] == [3, 4]
+    first = reset_vector!(client, vector_id)
+    @test length(first.observations) == 3
+    @test reset_vector!(client, vector_id; seed = 7).observations == first.observations
+    result = step_vector!(client, vector_id, [0, 1, 0])
+    @test result.rewards == [1.0, 1.0, 1.0]
+    @test result.terminations == [false, false, false]
+    @test_throws BadRequestError step_vector!(client, vector_id, [0, 1])  # wrong_batch_size
+    @test_throws InvalidActionError step_vector!(client, vector_id, [0, 1, 2])
+    close_vector_env(client, vector_id)
+    @test !haskey(list_vector_envs(client), vector_id)
+    @test_throws NotFoundError reset_vector!(client, vector_id)  # unknown_vector
+end
+

@@ -442,6 +442,51 @@ export class GymClient {
     throw error;
   }
 
+  // Batches (the vector extension): one request resets or steps every sub-environment.
+
+  /** @param {string} id @param {string} [rest] */
+  #vectorPath(id, rest = "") {
+    return `/v1/vector_envs/${encodeURIComponent(id)}/${rest}`;
+  }
+
+  /** Create a batch of `numEnvs` sub-environments; resolves to its id. Never retried. */
+  async createVectorEnv({ envId, numEnvs, seed, vectorizationMode, kwargs }, options = {}) {
+    const body = { env_id: envId, num_envs: numEnvs, ...defined({ seed, vectorization_mode: vectorizationMode, kwargs }) };
+    return (await this.#call("POST", "/v1/vector_envs/", { ...options, body })).vector_id;
+  }
+
+  /** Live batches: vector id → {env_id, num_envs}. */
+  async listVectorEnvs(options = {}) {
+    return (await this.#call("GET", "/v1/vector_envs/", options)).all_vector_envs;
+  }
+
+  /** num_envs, modes, single and batched spaces, counters. */
+  async describeVectorEnv(id, options = {}) {
+    return this.#call("GET", this.#vectorPath(id), options);
+  }
+
+  /** Reset every sub-environment; resolves to {observations, infos}. Never retried. */
+  async resetVectorEnv(id, { seed, options: resetOptions } = {}, options = {}) {
+    return this.#call("POST", this.#vectorPath(id, "reset/"), { ...options, body: defined({ seed, options: resetOptions }) });
+  }
+
+  /**
+   * One action per sub-environment; resolves to {observations, rewards,
+   * terminations, truncations, infos}. Never retried.
+   */
+  async stepVectorEnv(id, actions, options = {}) {
+    return this.#call("POST", this.#vectorPath(id, "step/"), { ...options, body: { actions } });
+  }
+
+  /** Close a batch; retried like closeEnv, and an id a retry finds unknown counts as closed. */
+  async closeVectorEnv(id, options = {}) {
+    const response = await this.request("POST", this.#vectorPath(id, "close/"), { idempotent: true, ...options });
+    if (response.status < 400) return;
+    const error = errorFromResponse(response.status, response.body, response.headers);
+    if (response.attempts > 1 && error.code === "unknown_vector") return;
+    throw error;
+  }
+
   /** {status, version, envs}. */
   async health(options = {}) {
     return this.#call("GET", "/healthz", options);

@@ -1,6 +1,8 @@
 """Gymnasium environments on a gym-http-server, from Python.
 
 - ``make(env_id, base_url=...)`` returns a ``RemoteEnv``, a real ``gymnasium.Env``.
+- ``make_vec(env_id, num_envs, base_url=...)`` returns a ``RemoteVectorEnv``, a
+  real ``gymnasium.vector.VectorEnv`` stepped one batch per request.
 - ``Client`` and ``ServerError`` are drop-in replacements for the original
   openai/gym-http-api client.
 - ``HTTPClient`` is the transport underneath, for raw access to the v1 API.
@@ -24,6 +26,7 @@ from .errors import (
 )
 from .legacy import AsyncClient, Client, ServerError
 from .spaces import UnsupportedSpaceError
+from .vector import RemoteVectorEnv, make_vec
 
 __version__ = "1.0.0"
 
@@ -48,6 +51,8 @@ __all__ = [
     "make",
     "AsyncRemoteEnv",
     "make_async",
+    "RemoteVectorEnv",
+    "make_vec",
     "Client",
     "AsyncClient",
     "ServerError",

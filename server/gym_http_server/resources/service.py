@@ -48,7 +48,7 @@ class Shutdown:
             raise ShutdownDisabled(
                 "Shutdown over HTTP is disabled; start the server with --allow-shutdown"
             )
-        self.parts.table.close_all()
+        self.parts.close_all()
         self.parts.request_shutdown()
         resp.status = falcon.HTTP_202
         resp.media = {"message": "Server is shutting down"}

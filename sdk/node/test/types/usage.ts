@@ -63,3 +63,14 @@ function handle(error: unknown): string {
 const wait: number | null = retryDelay({ retriesSoFar: 0, maxRetries: 2, idempotent: true, status: 503 });
 const client = new GymClient({ baseURL: "http://127.0.0.1:5000", token: "t", timeoutMs: 5000, maxRetries: 1, fetch });
 void [randomAgent, lowLevel, handle, wait, client];
+
+async function batches(client: GymClient): Promise<number> {
+  const id: string = await client.createVectorEnv({ envId: "CartPole-v1", numEnvs: 3, vectorizationMode: "sync" });
+  const { observations } = await client.resetVectorEnv(id, { seed: 1 });
+  const step = await client.stepVectorEnv(id, [0, 1, 0]);
+  const ended: boolean = step.terminations[0] || step.truncations[0];
+  // @ts-expect-error the vectorization mode is one of three names.
+  await client.createVectorEnv({ envId: "CartPole-v1", numEnvs: 2, vectorizationMode: "threads" });
+  await client.closeVectorEnv(id);
+  return Number(ended) + (observations === null ? 0 : 1);
+}
