@@ -85,15 +85,26 @@ function isPlainJSON(value) {
 export function decodeNonFinite(value) {
   if (typeof value === "string") return NON_FINITE.has(value) ? NON_FINITE.get(value) : value;
   if (Array.isArray(value)) return value.map(decodeNonFinite);
-  if (value !== null && typeof value === "object") {
+  if (value !== null && typeof value === "object" && !isNumericArray(value)) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decodeNonFinite(item)]));
   }
   return value;
 }
 
+/**
+ * A msgpack array decoded with `arrays: "typed"`: `{dtype, shape, data}`
+ * with a typed `data` (or a typed array itself). Its values are numbers already.
+ * @param {object} value
+ */
+function isNumericArray(value) {
+  return ArrayBuffer.isView(value) || ArrayBuffer.isView(/** @type {any} */ (value).data);
+}
+
 /** @param {unknown} nested */
 function decodeFloats(nested) {
-  return Array.isArray(nested) ? nested.map(decodeFloats) : decodeFloat(nested);
+  if (Array.isArray(nested)) return nested.map(decodeFloats);
+  if (nested !== null && typeof nested === "object" && isNumericArray(nested)) return nested;
+  return decodeFloat(nested);
 }
 
 /**
