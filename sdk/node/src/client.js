@@ -16,6 +16,7 @@ import {
   APITimeoutError,
   APIUserAbortError,
   GymHTTPError,
+  NotImplementedError,
   errorFromResponse,
 } from "./errors.js";
 import { MsgpackDecodeError, decodeMsgpack } from "./msgpack.js";
@@ -451,7 +452,7 @@ export class GymClient {
     if (response.status >= 400) throw errorFromResponse(response.status, response.body, response.headers);
     const type = response.headers.get("content-type") ?? "";
     if (!type.toLowerCase().startsWith(ACCEPT_PNG)) {
-      throw new GymHTTPError(`${this.baseURL} answered ${type || "no Content-Type"}, not ${ACCEPT_PNG}: it cannot send PNG frames`, {
+      throw new NotImplementedError(`${this.baseURL} answered ${type || "no Content-Type"}, not ${ACCEPT_PNG}: it cannot send PNG frames`, {
         status: response.status, body: response.body, headers: response.headers,
       });
     }

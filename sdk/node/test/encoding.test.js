@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { GymClient, makeEnv, BadRequestError, GymHTTPError } from "../src/index.js";
+import { GymClient, makeEnv, BadRequestError, NotImplementedError } from "../src/index.js";
 import { startServer, HAS_TESTENVS, ALL_SPACES } from "./support/server.js";
 
 let server;
@@ -207,7 +207,7 @@ test("a server that answers a PNG request with JSON is a clear error, not bytes"
   const env = await makeEnv("CartPole-v1", { baseURL: proxy.url, renderMode: "rgb_array" });
   try {
     await env.reset({ seed: 1 });
-    await assert.rejects(env.render({ format: "png" }), (e) => e instanceof GymHTTPError && /not image\/png/.test(e.message));
+    await assert.rejects(env.render({ format: "png" }), (e) => e instanceof NotImplementedError && /not image\/png/.test(e.message));
   } finally {
     await env.close();
     env.client.close();
