@@ -12,7 +12,7 @@ export type JSONValue = null | boolean | number | string | JSONValue[] | { [key:
 /** A value this package can send: JSON plus non-finite numbers, typed arrays and bigints. */
 export type SendableValue =
   | null | boolean | number | bigint | string
-  | ArrayLike<number> | BigInt64Array | BigUint64Array
+  | ArrayLike<number> | BigInt64Array | BigUint64Array | NumericArray
   | SendableValue[] | { [key: string]: SendableValue };
 /** Bounds nested in a Box's shape. */
 export type NestedBounds = WireFloat | NestedBounds[];

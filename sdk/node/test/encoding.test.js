@@ -154,6 +154,25 @@ test("arrays: typed gives typed arrays with dtype and shape, and RemoteEnv passe
   }
 });
 
+test("typed arrays from the server can be sent back: a sampled action, an observation", { skip: !HAS_TESTENVS && "needs testenvs" }, async () => {
+  const env = await makeEnv(ALL_SPACES, { baseURL: server.baseURL, arrays: "typed" });
+  try {
+    const { observation } = await env.reset({ seed: 5 });
+    assert.ok(observation.box.data instanceof Float32Array);
+    assert.ok(observation.multi_discrete.data instanceof BigInt64Array);
+    assert.equal(await env.containsObservation(observation), true);
+    const action = await env.sampleAction();
+    assert.ok(action.force.data instanceof Float32Array && action.levels.data instanceof BigInt64Array);
+    assert.equal(await env.containsAction(action), true);
+    const { info } = await env.step(action);
+    assert.deepEqual([...info.force.data], [...action.force.data]);
+    assert.deepEqual(info.force.shape, [2]);
+  } finally {
+    await env.close();
+    env.client.close();
+  }
+});
+
 test("errors stay JSON and typed under msgpack negotiation", async () => {
   const client = new GymClient({ baseURL: server.baseURL });
   await assert.rejects(client.step("0badf00d", 0), (e) => e.code === "unknown_instance" && e.status === 400);
