@@ -242,7 +242,7 @@ export class GymClient {
    * @param {string} path appended to baseURL
    * @param {{body?: unknown, rawBody?: string, headers?: Record<string, string>, idempotent?: boolean,
    *   signal?: AbortSignal, timeoutMs?: number, maxRetries?: number}} [options]
-   * @returns {Promise<{status: number, headers: Headers, body: unknown, text: string, attempts: number}>}
+   * @returns {Promise<{status: number, headers: Headers, body: unknown, bytes: Uint8Array, text: string, attempts: number}>}
    */
   async request(method, path, options = {}) {
     const idempotent = options.idempotent ?? IDEMPOTENT_METHODS.has(method.toUpperCase());
@@ -344,7 +344,7 @@ export class GymClient {
    * @param {Record<string, string>} headers
    * @param {string | undefined} sent
    * @param {(destroy: () => void) => void} onCancel receives a function that aborts the exchange
-   * @returns {Promise<{status: number, headers: Headers, body: unknown, text: string}>}
+   * @returns {Promise<{status: number, headers: Headers, body: unknown, bytes: Uint8Array, text: string}>}
    */
   #exchange(method, route, headers, sent, onCancel) {
     const { module, hostname, port, prefix } = this.#target;
