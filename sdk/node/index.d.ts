@@ -12,7 +12,7 @@ export type JSONValue = null | boolean | number | string | JSONValue[] | { [key:
 /** A value this package can send: JSON plus non-finite numbers, typed arrays and bigints. */
 export type SendableValue =
   | null | boolean | number | bigint | string
-  | ArrayLike<number> | BigInt64Array | BigUint64Array
+  | ArrayLike<number> | BigInt64Array | BigUint64Array | NumericArray
   | SendableValue[] | { [key: string]: SendableValue };
 /** Bounds nested in a Box's shape. */
 export type NestedBounds = WireFloat | NestedBounds[];
@@ -76,6 +76,68 @@ export interface WireStepResult {
   render?: JSONValue;
 }
 export interface RenderResult { render_mode: string; frame: JSONValue }
+export interface RenderParams {
+  /** `"png"`: the frame of an `rgb_array` instance as PNG bytes. Default `"json"`. */
+  format?: "json" | "png";
+}
+
+/**
+ * A numeric array as `arrays: "typed"` decodes it from msgpack: numpy's
+ * dtype name, the shape, and the elements row-major in a typed array
+ * (Uint8Array for bool, Float32Array for float16, BigInt64Array and
+ * BigUint64Array for the 64-bit integers).
+ */
+export interface NumericArray {
+  dtype: "bool" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64"
+    | "float16" | "float32" | "float64";
+  shape: number[];
+  data: Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint16Array | Uint32Array
+    | BigUint64Array | Float32Array | Float64Array;
+}
+
+/** `POST /v1/upload/`'s answer. */
+export interface UploadResult {
+  run_id: string;
+  /** `false` when this recording was uploaded before: `run_id` is the run stored then. */
+  created: boolean;
+  env_id: string;
+  episodes: number;
+}
+
+/** One uploaded run, as `results()` lists it. */
+export interface ResultSummary {
+  run_id: string;
+  env_id: string;
+  algorithm_id: string | null;
+  /** A hash of the uploader's api_key. */
+  uploader: string;
+  /** The recorded folder, relative to the server's data folder. */
+  training_dir: string;
+  /** Unix time of the upload. */
+  uploaded_at: number;
+  episodes: number;
+  mean_reward: WireFloat | null;
+  best_reward: WireFloat | null;
+  wall_time: number;
+}
+
+/** One uploaded run with every episode, as `result(runId)` gives it. */
+export interface ResultDetail extends ResultSummary {
+  episode_rewards: WireFloat[];
+  episode_lengths: number[];
+  /** Unix time at each episode's end. */
+  timestamps: number[];
+  initial_reset_timestamp: number | null;
+  /** Video file names in the recorded folder. */
+  videos: string[];
+}
+
+export interface ResultsParams {
+  /** Only runs of this environment id. */
+  envId?: string;
+  /** At most this many runs (1 to 1000; the server's default is 100). */
+  limit?: number;
+}
 export interface Health { status: "ok"; version: string; envs: number }
 
 export interface ClientOptions {
@@ -90,6 +152,18 @@ export interface ClientOptions {
   /** Send through this fetch instead of node:http's keep-alive agent. */
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  /**
+   * `"msgpack"` (default): ask for msgpack, accept JSON from servers that
+   * only speak JSON. `"json"`: ask for JSON only. Answers decode by their
+   * Content-Type, to the same values either way.
+   */
+  encoding?: "msgpack" | "json";
+  /**
+   * How numeric arrays that arrive as msgpack decode: `"nested"` (default)
+   * to the nested arrays of numbers JSON carries, `"typed"` to a
+   * NumericArray. JSON answers always carry nested arrays.
+   */
+  arrays?: "nested" | "typed";
 }
 
 /** Per-call options, the last argument of every method. */
@@ -112,8 +186,14 @@ export interface LowLevelRequestOptions extends RequestOptions {
 export interface RawResponse {
   status: number;
   headers: Headers;
-  /** Parsed JSON, or the text when it is not JSON, or undefined when empty. */
+  /**
+   * Decoded by Content-Type: JSON and msgpack as values, `image/png` as its
+   * bytes; an unlabelled body as JSON, else its text; undefined when empty.
+   */
   body: unknown;
+  /** The body as received. */
+  bytes: Uint8Array;
+  /** The body as UTF-8 text. */
   text: string;
   attempts: number;
 }
@@ -171,6 +251,8 @@ export declare class GymClient {
   readonly token: string | undefined;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  readonly encoding: "msgpack" | "json";
+  readonly arrays: "nested" | "typed";
   request(method: string, path: string, options?: LowLevelRequestOptions): Promise<RawResponse>;
   /** Close idle keep-alive connections; later requests open new ones. */
   close(): void;
@@ -180,7 +262,9 @@ export declare class GymClient {
   registry(options?: RequestOptions): Promise<RegistryEntry[]>;
   reset(id: string, params?: ResetParams, options?: RequestOptions): Promise<WireResetResult>;
   step(id: string, action: SendableValue, params?: StepParams, options?: RequestOptions): Promise<WireStepResult>;
-  render(id: string, options?: RequestOptions): Promise<RenderResult>;
+  render(id: string, params?: { format?: "json" }, options?: RequestOptions): Promise<RenderResult>;
+  /** The frame of an `rgb_array` instance as PNG bytes (a Buffer under node:http). */
+  render(id: string, params: { format: "png" }, options?: RequestOptions): Promise<Uint8Array>;
   actionSpace(id: string, options?: RequestOptions): Promise<SpaceDescription>;
   observationSpace(id: string, options?: RequestOptions): Promise<SpaceDescription>;
   sampleAction(id: string, options?: RequestOptions): Promise<JSONValue>;
@@ -188,11 +272,15 @@ export declare class GymClient {
   containsObservation(id: string, observation: SendableValue, options?: RequestOptions): Promise<boolean>;
   monitorStart(
     id: string,
-    params: { directory: string; force?: boolean; resume?: boolean; videoCallable?: boolean },
+    params: { directory: string; force?: boolean; resume?: boolean; videoCallable?: boolean | number },
     options?: RequestOptions,
   ): Promise<void>;
   monitorClose(id: string, options?: RequestOptions): Promise<void>;
-  upload(params: { trainingDir: string; apiKey: string; algorithmId?: string }, options?: RequestOptions): Promise<void>;
+  upload(params: { trainingDir: string; apiKey: string; algorithmId?: string }, options?: RequestOptions): Promise<UploadResult>;
+  /** Uploaded runs, newest first. */
+  results(params?: ResultsParams, options?: RequestOptions): Promise<ResultSummary[]>;
+  /** One uploaded run; NotFoundError (`unknown_run`) when there is none. */
+  result(runId: string, options?: RequestOptions): Promise<ResultDetail>;
   closeEnv(id: string, options?: RequestOptions): Promise<void>;
   createVectorEnv(params: CreateVectorEnvParams, options?: RequestOptions): Promise<string>;
   listVectorEnvs(options?: RequestOptions): Promise<Record<string, { env_id: string; num_envs: number }>>;
@@ -255,7 +343,9 @@ export declare class RemoteEnv<Obs = Value, Act = Value> {
   sampleAction(): Promise<Act>;
   containsAction(action: Act | SendableValue): Promise<boolean>;
   containsObservation(observation: Obs | SendableValue): Promise<boolean>;
-  render(): Promise<JSONValue>;
+  render(params?: { format?: "json" }): Promise<JSONValue>;
+  /** The frame of an `rgb_array` instance as PNG bytes. */
+  render(params: { format: "png" }): Promise<Uint8Array>;
   describe(): Promise<EnvDescription>;
   close(): Promise<void>;
 }
@@ -270,6 +360,14 @@ export declare function toJSONText(value: unknown): string;
 export declare function decodeValue(space: SpaceDescription | OtherSpace, value: unknown): Value;
 export declare function decodeNonFinite(value: unknown): Value;
 export declare function boxBounds(space: SpaceDescription | OtherSpace): { low: Value; high: Value };
+
+// msgpack.
+/** The bytes are not msgpack this package reads (extension types are refused). */
+export declare class MsgpackDecodeError extends Error {
+  constructor(message: string);
+}
+/** One msgpack value; integers beyond ±2**53 as BigInts, numeric-array maps per `arrays`. */
+export declare function decodeMsgpack(bytes: Uint8Array, options?: { arrays?: "nested" | "typed" }): unknown;
 
 // Errors.
 export interface ErrorDetails { status?: number; code?: string; body?: unknown; headers?: Headers; cause?: unknown }

@@ -240,13 +240,13 @@ def test_every_exported_name_is_defined():
 JULIA_BUILTINS = set(
     """
 @__DIR__ @error @test @test_skip @test_throws @testset @warn
-ArgumentError Bool Dict ErrorException Expr Float32 Float64 Int Ref String Tuple
-all any append! axes basename ceil collect copy count endswith enumerate error fill filter
-filter! findfirst first get haskey include isdefined isempty isequal isfinite isinf isinteger
+ArgumentError Bool Char Dict ErrorException Expr Float32 Float64 IOBuffer Int Ref String Tuple
+all any append! axes basename ceil codeunits collect copy count endswith enumerate error fill filter
+filter! findfirst first foldl get haskey include isdefined isempty isequal isfinite isinf isinteger
 isnan join joinpath keys length lowercase lpad map match max maximum min nameof normpath ntuple
 occursin pairs parse permutedims print println prod push! rand read readdir replace repr
 reshape rethrow reverse rpad rstrip selectdim size sleep something sort sort! split sprint
-startswith string strip throw tryparse typeof unique uppercase values zip
+startswith string strip sum take! throw tryparse typeof unique uppercase values write zip
 """.split()
 )
 

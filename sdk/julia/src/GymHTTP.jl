@@ -17,7 +17,7 @@ import JSON3
 export GymClient, RemoteEnv
 export create_env, list_envs, list_registry, describe_env, reset!, step!, render_frame
 export action_space, observation_space, sample_action, contains_action, contains_observation
-export close_env, close!, monitor_start, monitor_close, upload, health, shutdown_server
+export close_env, close!, monitor_start, monitor_close, upload, results, result, health, shutdown_server
 export create_vector_env, list_vector_envs, describe_vector_env, reset_vector!, step_vector!,
        close_vector_env
 export GymHTTPError, BadRequestError, UnknownInstanceError, InvalidActionError, LimitError,

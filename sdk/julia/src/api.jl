@@ -83,9 +83,26 @@ function step!(client::GymClient, instance_id::AbstractString, action)
             info = answer["info"])
 end
 
-"`render_frame(client, instance_id)`: the current frame of an instance created with a `render_mode`."
-render_frame(client::GymClient, instance_id::AbstractString) =
-    call(client, "GET", envs_path(instance_id, "render/"))["frame"]
+"""
+    render_frame(client, instance_id; format = "json")
+
+The current frame of an instance created with a `render_mode`, as the JSON
+frame (nested arrays, or text for `ansi`). With `format = "png"`, the frame of
+an `rgb_array` instance as PNG bytes (`Vector{UInt8}`), asked for with
+`Accept: image/png`; a server that answers something else raises
+`NotImplementedByServerError`.
+"""
+function render_frame(client::GymClient, instance_id::AbstractString; format::AbstractString = "json")
+    path = envs_path(instance_id, "render/")
+    format == "json" && return call(client, "GET", path)["frame"]
+    format == "png" || throw(ArgumentError("format must be \"json\" or \"png\", got $(repr(format))"))
+    response = send_request(client, "GET", path; headers = ("Accept" => "image/png",))
+    response.status >= 400 && throw(api_error(response.status, body_text(response)))
+    media = something(header_value(response.headers, "Content-Type"), "no Content-Type")
+    startswith(lowercase(media), "image/png") || throw(NotImplementedByServerError(
+        response.status, "", "$(client.base_url) answered $media, not image/png: it cannot send PNG frames"))
+    return response.body
+end
 
 "`action_space(client, instance_id) -> Space`"
 action_space(client::GymClient, instance_id::AbstractString) =
@@ -195,11 +212,72 @@ end
 monitor_close(client::GymClient, instance_id::AbstractString) =
     call(client, "POST", envs_path(instance_id, "monitor/close/"))
 
-"`upload(client, training_dir; api_key, algorithm_id = nothing)`: store a recorded run; `{run_id, created, env_id, episodes}`."
+"""
+    upload(client, training_dir; api_key, algorithm_id = nothing) -> Dict{String,Any}
+
+Store the run recorded in `training_dir` (a `monitor_start` directory) in the
+server's results, and return `{run_id, created, env_id, episodes}`. The same
+recording uploaded again returns the run stored first, with `created = false`.
+`api_key` identifies the uploader and is kept only as a hash.
+"""
 function upload(client::GymClient, training_dir::AbstractString; api_key::AbstractString, algorithm_id = nothing)
     body = given("training_dir" => training_dir, "api_key" => api_key, "algorithm_id" => algorithm_id)
     return call(client, "POST", "/v1/upload/"; body = body)
 end
+
+"""
+    escape_query(text) -> String
+
+`text` percent-encoded for a URL query or path segment: every byte except
+RFC 3986's unreserved characters (letters, digits, `-._~`).
+"""
+function escape_query(text::AbstractString)
+    io = IOBuffer()
+    for byte in codeunits(text)
+        char = Char(byte)
+        if ('A' <= char <= 'Z') || ('a' <= char <= 'z') || ('0' <= char <= '9') || char in ('-', '.', '_', '~')
+            write(io, byte)
+        else
+            print(io, '%', uppercase(string(byte; base = 16, pad = 2)))
+        end
+    end
+    return String(take!(io))
+end
+
+"""
+    query_string(pairs...) -> String
+
+`?name=value&...` for the pairs whose value is not `nothing`, escaped; `""`
+when there are none.
+"""
+function query_string(pairs::Pair...)
+    parts = ["$(escape_query(string(k)))=$(escape_query(string(v)))" for (k, v) in pairs if v !== nothing]
+    return isempty(parts) ? "" : "?" * join(parts, "&")
+end
+
+"""
+    results(client; env_id = nothing, limit = nothing) -> Vector{Dict{String,Any}}
+
+Uploaded runs, newest first, one summary each: `run_id`, `env_id`,
+`algorithm_id`, `uploader` (a hash of the api key), `training_dir`,
+`uploaded_at`, `episodes`, `mean_reward`, `best_reward`, `wall_time`.
+`env_id` keeps only that environment's runs; `limit` caps how many (1 to 1000;
+the server's default is 100).
+"""
+function results(client::GymClient; env_id = nothing, limit = nothing)
+    path = "/v1/results/" * query_string("env_id" => env_id, "limit" => limit)
+    return Vector{Dict{String,Any}}(call(client, "GET", path)["runs"])
+end
+
+"""
+    result(client, run_id) -> Dict{String,Any}
+
+One uploaded run: its summary (as `results` lists it) with every episode,
+`episode_rewards`, `episode_lengths`, `timestamps` (Unix time at each
+episode's end), `initial_reset_timestamp` and `videos`. An unknown id raises
+`NotFoundError` with code `unknown_run`.
+"""
+result(client::GymClient, run_id::AbstractString) = call(client, "GET", "/v1/results/" * escape_query(run_id))
 
 "`health(client)`: `{status, version, envs}` when the server is up."
 health(client::GymClient) = call(client, "GET", "/healthz")

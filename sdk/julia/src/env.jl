@@ -82,7 +82,7 @@ sample_action(env::RemoteEnv) = decode_value(env.action_space, sample_action(env
 
 contains_action(env::RemoteEnv, action) = contains_action(env.client, env.instance_id, action)
 contains_observation(env::RemoteEnv, observation) = contains_observation(env.client, env.instance_id, observation)
-render_frame(env::RemoteEnv) = render_frame(env.client, env.instance_id)
+render_frame(env::RemoteEnv; format::AbstractString = "json") = render_frame(env.client, env.instance_id; format = format)
 
 """
     close!(env::RemoteEnv)

@@ -44,9 +44,29 @@ end
     monitor_start(client, instance_id, "/tmp/gym-http-julia-monitor"; force = true)
     recorded = run_random_episode(client, instance_id)
     monitor_close(client, instance_id)
-    uploaded = upload(client, "/tmp/gym-http-julia-monitor"; api_key = "julia")
+    uploaded = upload(client, "/tmp/gym-http-julia-monitor"; api_key = "julia", algorithm_id = "random")
     @test uploaded["episodes"] == 1 && uploaded["env_id"] == "CartPole-v1"
+    @test sort(collect(keys(uploaded))) == ["created", "env_id", "episodes", "run_id"]
+    again = upload(client, "/tmp/gym-http-julia-monitor"; api_key = "julia")
+    @test again["run_id"] == uploaded["run_id"] && again["created"] isa Bool && !again["created"]
     @test_throws BadRequestError upload(client, "/tmp/never-recorded"; api_key = "julia")
+
+    run = result(client, uploaded["run_id"])
+    @test run["run_id"] == uploaded["run_id"] && run["algorithm_id"] == "random"
+    @test run["episode_rewards"] == [sum(recorded.rewards)]
+    @test run["episode_lengths"] == [length(recorded.rewards)]
+    listed = results(client; env_id = "CartPole-v1")
+    @test uploaded["run_id"] in [r["run_id"] for r in listed]
+    @test all(r -> r["env_id"] == "CartPole-v1", listed)
+    @test length(results(client; limit = 1)) == 1
+    @test isempty(results(client; env_id = "MountainCar-v0"))
+    missing_run = try
+        result(client, "0000000000000000")
+        nothing
+    catch caught
+        caught
+    end
+    @test missing_run isa NotFoundError && missing_run.code == "unknown_run"
 
     close_env(client, instance_id)
     @test !haskey(list_envs(client), instance_id)
@@ -74,6 +94,32 @@ end
         env.instance_id
     end
     @test_throws UnknownInstanceError describe_env(client, kept_id)
+end
+
+"Width and height from a PNG's IHDR chunk, after checking the signature."
+function png_size(bytes::Vector{UInt8})
+    bytes[1:8] == UInt8[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] || error("not a PNG")
+    String(bytes[13:16]) == "IHDR" || error("no IHDR chunk first")
+    big_endian(range) = foldl((acc, b) -> acc << 8 | Int(b), bytes[range]; init = 0)
+    return (width = big_endian(17:20), height = big_endian(21:24))
+end
+
+@testset "frames" begin
+    client = CLIENT
+    RemoteEnv(client, "CartPole-v1"; render_mode = "rgb_array") do env
+        reset!(env; seed = 1)
+        png = render_frame(env; format = "png")
+        @test png isa Vector{UInt8}
+        @test png_size(png) == (width = 600, height = 400)
+        @test png_size(render_frame(client, env.instance_id; format = "png")) == (width = 600, height = 400)
+        frame = render_frame(env)
+        @test length(frame) == 400 && length(frame[1]) == 600 && frame[1][1] == [255, 255, 255]
+        @test_throws ArgumentError render_frame(env; format = "gif")
+    end
+    instance_id = create_env(client, "CartPole-v1")
+    reset!(client, instance_id)
+    @test_throws BadRequestError render_frame(client, instance_id; format = "png")
+    close_env(client, instance_id)
 end
 
 @testset "transport errors" begin

@@ -22,6 +22,16 @@
     @test all(d -> 0.25 <= d <= 0.5, delays)
 end
 
+@testset "query strings for results" begin
+    @test GymHTTP.query_string("env_id" => nothing, "limit" => nothing) == ""
+    @test GymHTTP.query_string("env_id" => "CartPole-v1", "limit" => 5) == "?env_id=CartPole-v1&limit=5"
+    @test GymHTTP.query_string("env_id" => nothing, "limit" => 1) == "?limit=1"
+    @test GymHTTP.query_string("env_id" => "GymHttpTest/AllSpaces-v0") == "?env_id=GymHttpTest%2FAllSpaces-v0"
+    @test GymHTTP.escape_query("a b&c=d~_.") == "a%20b%26c%3Dd~_."
+    @test GymHTTP.escape_query("é") == "%C3%A9"
+    @test GymHTTP.escape_query("") == ""
+end
+
 @testset "Retry-After header" begin
     @test GymHTTP.parse_retry_after(nothing) === nothing
     @test GymHTTP.parse_retry_after("3") === 3.0

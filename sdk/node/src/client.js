@@ -15,8 +15,11 @@ import {
   APIConnectionError,
   APITimeoutError,
   APIUserAbortError,
+  GymHTTPError,
+  NotImplementedError,
   errorFromResponse,
 } from "./errors.js";
+import { MsgpackDecodeError, decodeMsgpack } from "./msgpack.js";
 import { toJSONText } from "./spaces.js";
 
 export const VERSION = "1.0.0";
@@ -83,25 +86,45 @@ function sleep(ms, signal) {
   });
 }
 
+/** What the client accepts when it negotiates msgpack: a JSON-only server answers JSON. */
+const ACCEPT_MSGPACK = "application/msgpack, application/json;q=0.5";
+const ACCEPT_JSON = "application/json";
+const ACCEPT_PNG = "image/png";
+
+/** @param {Uint8Array} bytes */
+function utf8Text(bytes) {
+  return Buffer.isBuffer(bytes) ? bytes.toString("utf8") : new TextDecoder().decode(bytes);
+}
+
 /**
- * One decoder per response media type; a second wire format is one more entry.
- * @type {Record<string, (text: string) => unknown>}
+ * One decoder per response media type. msgpack arrays decode to the values
+ * the JSON body would hold, unless the client was made with `arrays: "typed"`.
+ * @type {Record<string, (bytes: Uint8Array, arrays: "nested" | "typed") => unknown>}
  */
-export const DECODERS = { "application/json": JSON.parse };
+export const DECODERS = {
+  "application/json": (bytes) => JSON.parse(utf8Text(bytes)),
+  "application/msgpack": (bytes, arrays) => decodeMsgpack(bytes, { arrays }),
+  "application/x-msgpack": (bytes, arrays) => decodeMsgpack(bytes, { arrays }),
+  "application/vnd.msgpack": (bytes, arrays) => decodeMsgpack(bytes, { arrays }),
+  "image/png": (bytes) => bytes,
+};
 
 /**
  * The body as values: decoded by its media type, an unlabelled body tried as
  * JSON, and the text itself when it cannot be decoded.
  * @param {string | null | undefined} contentType
- * @param {string} text
+ * @param {Uint8Array} bytes
+ * @param {"nested" | "typed"} arrays
  */
-function parseBody(contentType, text) {
-  if (text === "") return undefined;
+function parseBody(contentType, bytes, arrays) {
+  if (bytes.length === 0) return undefined;
   const media = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  const decode = DECODERS[media];
+  if (decode !== undefined && media !== "application/json") return decode(bytes, arrays);
   try {
-    return (DECODERS[media] ?? JSON.parse)(text);
+    return JSON.parse(utf8Text(bytes));
   } catch {
-    return text;
+    return utf8Text(bytes);
   }
 }
 
@@ -125,19 +148,28 @@ class WireResponse {
   #raw;
   /** @type {Headers | undefined} */
   #headers;
+  /** @type {string | undefined} */
+  #text;
 
   /**
    * @param {number} status
-   * @param {string[]} raw alternating header names and values
+   * @param {string[] | Headers} raw alternating header names and values, or the headers
    * @param {unknown} body
-   * @param {string} text
+   * @param {Uint8Array} bytes the body as received
    */
-  constructor(status, raw, body, text) {
+  constructor(status, raw, body, bytes) {
     this.status = status;
-    this.#raw = raw;
+    if (raw instanceof Headers) this.#headers = raw;
+    else this.#raw = raw;
     this.body = body;
-    this.text = text;
+    this.bytes = bytes;
     this.attempts = 1;
+  }
+
+  /** The body as UTF-8 text, decoded when first read. */
+  get text() {
+    if (this.#text === undefined) this.#text = utf8Text(this.bytes);
+    return this.#text;
   }
 
   get headers() {
@@ -152,10 +184,22 @@ class WireResponse {
 /** Talks to one gym-http-server. */
 export class GymClient {
   /**
+   * `encoding: "msgpack"` (the default) asks for msgpack and takes JSON from
+   * servers that only speak JSON; `"json"` asks for JSON only. Either way an
+   * answer is decoded by its Content-Type, and to the same values.
    * @param {{baseURL?: string, token?: string, timeoutMs?: number, maxRetries?: number,
-   *   fetch?: typeof fetch, headers?: Record<string, string>}} [options]
+   *   fetch?: typeof fetch, headers?: Record<string, string>, encoding?: "msgpack" | "json",
+   *   arrays?: "nested" | "typed"}} [options]
    */
-  constructor({ baseURL, token, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES, fetch: fetchImpl, headers = {} } = {}) {
+  constructor({
+    baseURL, token, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES, fetch: fetchImpl, headers = {},
+    encoding = "msgpack", arrays = "nested",
+  } = {}) {
+    if (encoding !== "msgpack" && encoding !== "json") throw new TypeError(`encoding must be "msgpack" or "json", not ${JSON.stringify(encoding)}`);
+    if (arrays !== "nested" && arrays !== "typed") throw new TypeError(`arrays must be "nested" or "typed", not ${JSON.stringify(arrays)}`);
+    this.encoding = encoding;
+    this.arrays = arrays;
+    this.#accept = encoding === "msgpack" ? ACCEPT_MSGPACK : ACCEPT_JSON;
     const env = globalThis.process?.env ?? {};
     this.baseURL = (baseURL ?? env.GYM_HTTP_SERVER ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
     this.token = token ?? env.GYM_HTTP_TOKEN;
@@ -179,6 +223,8 @@ export class GymClient {
   #target;
   /** @type {import("node:http").Agent} */
   #agent;
+  /** @type {string} */
+  #accept;
   /** @type {Set<{deadline: number, expire: () => void}>} attempts in flight */
   #inflight = new Set();
   /** @type {ReturnType<typeof setInterval> | undefined} */
@@ -196,7 +242,7 @@ export class GymClient {
    * @param {string} path appended to baseURL
    * @param {{body?: unknown, rawBody?: string, headers?: Record<string, string>, idempotent?: boolean,
    *   signal?: AbortSignal, timeoutMs?: number, maxRetries?: number}} [options]
-   * @returns {Promise<{status: number, headers: Headers, body: unknown, text: string, attempts: number}>}
+   * @returns {Promise<{status: number, headers: Headers, body: unknown, bytes: Uint8Array, text: string, attempts: number}>}
    */
   async request(method, path, options = {}) {
     const idempotent = options.idempotent ?? IDEMPOTENT_METHODS.has(method.toUpperCase());
@@ -245,11 +291,15 @@ export class GymClient {
         const response = await this.fetch(this.baseURL + route, {
           method, headers: new Headers(sentHeaders), body: sent, signal: controller.signal,
         });
-        const text = await response.text();
-        return { status: response.status, headers: response.headers, body: parseBody(response.headers.get("content-type"), text), text };
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        const body = parseBody(response.headers.get("content-type"), bytes, this.arrays);
+        return new WireResponse(response.status, response.headers, body, bytes);
       }
       return await this.#exchange(method, route, sentHeaders, sent, (destroy) => { cancel = destroy; });
     } catch (cause) {
+      if (cause instanceof MsgpackDecodeError) {
+        throw new GymHTTPError(`Undecodable msgpack answer from ${this.baseURL}: ${cause.message}`, { cause });
+      }
       if (signal?.aborted && !timedOut) throw new APIUserAbortError(undefined, { cause });
       if (timedOut) throw new APITimeoutError(`No answer from ${this.baseURL} within ${timeoutMs} ms`, { cause });
       throw new APIConnectionError(`Cannot reach ${this.baseURL}: ${describeCause(cause)}`, { cause });
@@ -294,7 +344,7 @@ export class GymClient {
    * @param {Record<string, string>} headers
    * @param {string | undefined} sent
    * @param {(destroy: () => void) => void} onCancel receives a function that aborts the exchange
-   * @returns {Promise<{status: number, headers: Headers, body: unknown, text: string}>}
+   * @returns {Promise<{status: number, headers: Headers, body: unknown, bytes: Uint8Array, text: string}>}
    */
   #exchange(method, route, headers, sent, onCancel) {
     const { module, hostname, port, prefix } = this.#target;
@@ -305,13 +355,17 @@ export class GymClient {
         const chunks = [];
         response.on("data", (chunk) => chunks.push(chunk));
         response.on("end", () => {
-          const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString("utf8");
-          resolve(new WireResponse(
-            /** @type {number} */ (response.statusCode),
-            response.rawHeaders,
-            parseBody(contentType(response.rawHeaders), text),
-            text,
-          ));
+          const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+          try {
+            resolve(new WireResponse(
+              /** @type {number} */ (response.statusCode),
+              response.rawHeaders,
+              parseBody(contentType(response.rawHeaders), bytes, this.arrays),
+              bytes,
+            ));
+          } catch (error) {
+            reject(error);
+          }
         });
         response.on("error", reject);
       });
@@ -329,7 +383,7 @@ export class GymClient {
    */
   #headers(json, extra) {
     /** @type {Record<string, string>} */
-    const headers = { accept: "application/json", "user-agent": `gym-http-client-node/${VERSION}` };
+    const headers = { accept: this.#accept, "user-agent": `gym-http-client-node/${VERSION}` };
     if (json) headers["content-type"] = "application/json";
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     for (const name in this.headers) headers[name.toLowerCase()] = String(this.headers[name]);
@@ -386,9 +440,23 @@ export class GymClient {
     return this.#call("POST", this.#envPath(id, "step/"), { ...options, body });
   }
 
-  /** The current frame: {render_mode, frame}. */
-  async render(id, options = {}) {
-    return this.#call("GET", this.#envPath(id, "render/"), options);
+  /**
+   * The current frame: `{render_mode, frame}`, or with `format: "png"` the
+   * frame of an `rgb_array` instance as PNG bytes (a Buffer under node:http).
+   */
+  async render(id, { format } = {}, options = {}) {
+    if (format === undefined || format === "json") return this.#call("GET", this.#envPath(id, "render/"), options);
+    if (format !== "png") throw new TypeError(`format must be "json" or "png", not ${JSON.stringify(format)}`);
+    const headers = { ...options.headers, accept: ACCEPT_PNG };
+    const response = await this.request("GET", this.#envPath(id, "render/"), { ...options, headers });
+    if (response.status >= 400) throw errorFromResponse(response.status, response.body, response.headers);
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.toLowerCase().startsWith(ACCEPT_PNG)) {
+      throw new NotImplementedError(`${this.baseURL} answered ${type || "no Content-Type"}, not ${ACCEPT_PNG}: it cannot send PNG frames`, {
+        status: response.status, body: response.body, headers: response.headers,
+      });
+    }
+    return /** @type {Uint8Array} */ (response.body);
   }
 
   async actionSpace(id, options = {}) {
@@ -424,9 +492,29 @@ export class GymClient {
     await this.#call("POST", this.#envPath(id, "monitor/close/"), options);
   }
 
+  /**
+   * Store a recording (a `monitorStart` directory) in the server's results;
+   * resolves to `{run_id, created, env_id, episodes}`. The same recording
+   * uploaded again resolves to the run stored first, with `created: false`.
+   * Never retried.
+   */
   async upload({ trainingDir, apiKey, algorithmId } = {}, options = {}) {
     const body = { training_dir: trainingDir, api_key: apiKey, ...defined({ algorithm_id: algorithmId }) };
-    await this.#call("POST", "/v1/upload/", { ...options, body });
+    return this.#call("POST", "/v1/upload/", { ...options, body });
+  }
+
+  /** Summaries of uploaded runs, newest first; `envId` filters, `limit` caps (1–1000, server default 100). */
+  async results({ envId, limit } = {}, options = {}) {
+    const query = new URLSearchParams(/** @type {Record<string, string>} */ (defined({
+      env_id: envId, limit: limit === undefined ? undefined : String(limit),
+    })));
+    const search = query.toString() === "" ? "" : `?${query}`;
+    return (await this.#call("GET", `/v1/results/${search}`, options)).runs;
+  }
+
+  /** One uploaded run with every episode; NotFoundError (`unknown_run`) for an unknown id. */
+  async result(runId, options = {}) {
+    return this.#call("GET", `/v1/results/${encodeURIComponent(runId)}`, options);
   }
 
   /**

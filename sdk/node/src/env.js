@@ -82,9 +82,14 @@ export class RemoteEnv {
     return this.client.containsObservation(this.instanceId, observation);
   }
 
-  /** The current frame (needs a `renderMode` at creation). */
-  async render() {
-    return (await this.client.render(this.instanceId)).frame;
+  /**
+   * The current frame (needs a `renderMode` at creation); with `format: "png"`,
+   * the frame of an `rgb_array` instance as PNG bytes.
+   * @param {{format?: "json" | "png"}} [params]
+   */
+  async render({ format } = {}) {
+    if (format === "png") return this.client.render(this.instanceId, { format });
+    return (await this.client.render(this.instanceId, { format })).frame;
   }
 
   /** Counters and facts as the server reports them now. */

@@ -83,7 +83,7 @@ export class RateLimitError extends GymHTTPError {}
 /** The server already runs its `--max-envs` instances. */
 export class TooManyEnvsError extends RateLimitError {}
 
-/** Recording and upload are not implemented by the server (501). */
+/** The server does not implement the call: a 501, or PNG frames asked of a server that cannot send them. */
 export class NotImplementedError extends GymHTTPError {}
 
 /** The server failed (5xx). */

@@ -37,4 +37,5 @@ export {
   decodeNonFinite,
   boxBounds,
 } from "./spaces.js";
+export { decodeMsgpack, MsgpackDecodeError } from "./msgpack.js";
 export { RemoteEnv, makeEnv } from "./env.js";

@@ -43,6 +43,7 @@ export function decodeFloat(value) {
 export function encodeValue(value) {
   if (typeof value === "number") return encodeFloat(value);
   if (Array.isArray(value)) return value.map(encodeValue);
+  if (isTypedNumericArray(value)) return nestElements(/** @type {any} */ (value));
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return Array.from(/** @type {ArrayLike<number | bigint>} */ (value), encodeValue);
   }
@@ -85,15 +86,50 @@ function isPlainJSON(value) {
 export function decodeNonFinite(value) {
   if (typeof value === "string") return NON_FINITE.has(value) ? NON_FINITE.get(value) : value;
   if (Array.isArray(value)) return value.map(decodeNonFinite);
-  if (value !== null && typeof value === "object") {
+  if (value !== null && typeof value === "object" && !isNumericArray(value)) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decodeNonFinite(item)]));
   }
   return value;
 }
 
+/**
+ * `{dtype, shape, data}` with a typed `data`, as `arrays: "typed"` decodes a
+ * msgpack array.
+ * @param {unknown} value
+ */
+function isTypedNumericArray(value) {
+  return value !== null && typeof value === "object" && Array.isArray(/** @type {any} */ (value).shape)
+    && ArrayBuffer.isView(/** @type {any} */ (value).data);
+}
+
+/**
+ * The elements of a typed numeric array nested in its shape, as JSON carries them.
+ * @param {{shape: number[], data: ArrayLike<number | bigint>}} array
+ */
+function nestElements({ shape, data }) {
+  let at = 0;
+  /** @param {number} axis @returns {unknown} */
+  const nest = (axis) => {
+    if (axis === shape.length) return encodeValue(data[at++]);
+    return Array.from({ length: shape[axis] }, () => nest(axis + 1));
+  };
+  return nest(0);
+}
+
+/**
+ * A msgpack array decoded with `arrays: "typed"`: `{dtype, shape, data}`
+ * with a typed `data` (or a typed array itself). Its values are numbers already.
+ * @param {object} value
+ */
+function isNumericArray(value) {
+  return ArrayBuffer.isView(value) || ArrayBuffer.isView(/** @type {any} */ (value).data);
+}
+
 /** @param {unknown} nested */
 function decodeFloats(nested) {
-  return Array.isArray(nested) ? nested.map(decodeFloats) : decodeFloat(nested);
+  if (Array.isArray(nested)) return nested.map(decodeFloats);
+  if (nested !== null && typeof nested === "object" && isNumericArray(nested)) return nested;
+  return decodeFloat(nested);
 }
 
 /**

@@ -269,10 +269,11 @@ test("the token, extra headers and body length go out with each request", async 
   try {
     const response = await authed.request("POST", "/v1/envs/", { body: { env_id: "CartPole-v1" } });
     assert.equal(response.status, 200);
-    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.equal(response.headers.get("content-type"), "application/msgpack");
     const [head, body] = proxy.seen.sent.split("\r\n\r\n");
     const lines = head.toLowerCase().split("\r\n");
-    for (const line of ["authorization: bearer s3cret", "x-trace: 1", "content-type: application/json"]) {
+    for (const line of ["authorization: bearer s3cret", "x-trace: 1", "content-type: application/json",
+      "accept: application/msgpack, application/json;q=0.5"]) {
       assert.ok(lines.includes(line), `${line} in ${head}`);
     }
     assert.ok(lines.includes(`content-length: ${Buffer.byteLength(body)}`), head);

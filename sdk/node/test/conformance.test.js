@@ -36,7 +36,8 @@ let spec;
 let missingEnvs;
 before(async () => {
   server = await startServer();
-  client = new GymClient({ baseURL: server.baseURL, maxRetries: 0 });
+  // The cases are plain HTTP exchanges that ask for JSON unless a step sets its own Accept.
+  client = new GymClient({ baseURL: server.baseURL, maxRetries: 0, encoding: "json" });
   spec = await loadSpec();
   missingEnvs = await envAvailability(client);
 });

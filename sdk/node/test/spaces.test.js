@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeFloat, decodeFloat, encodeValue, decodeValue, decodeNonFinite, boxBounds } from "../src/index.js";
+import { encodeFloat, decodeFloat, encodeValue, decodeValue, decodeNonFinite, boxBounds, toJSONText } from "../src/index.js";
 
 const box = { name: "Box", shape: [3], dtype: "float32", bounds: { low: ["-Infinity", 0, -1], high: ["Infinity", 1, 1] } };
 const text = { name: "Text", min_length: 0, max_length: 9, charset: "NaIfinty-" };
@@ -55,4 +55,12 @@ test("decodeNonFinite revives non-finite strings anywhere, for info", () => {
 test("boxBounds gives the exact bounds as numbers", () => {
   assert.deepEqual(boxBounds(box), { low: [-Infinity, 0, -1], high: [Infinity, 1, 1] });
   assert.throws(() => boxBounds(discrete), TypeError);
+});
+
+test("a typed numeric array is sent nested in its shape, non-finite and 64-bit values exact", () => {
+  const matrix = { dtype: "float32", shape: [2, 2], data: new Float32Array([1, NaN, -Infinity, 0.5]) };
+  assert.deepEqual(encodeValue(matrix), [[1, "NaN"], ["-Infinity", 0.5]]);
+  const big = { dtype: "uint64", shape: [2], data: new BigUint64Array([1n, 2n ** 64n - 1n]) };
+  assert.equal(toJSONText({ action: big }), '{"action":[1,18446744073709551615]}');
+  assert.equal(toJSONText({ dtype: "int64", shape: [], data: new BigInt64Array([7n]) }), "7");
 });

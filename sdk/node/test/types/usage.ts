@@ -4,6 +4,8 @@ import {
   GymClient, makeEnv, RemoteEnv, InvalidActionError, UnknownInstanceError, GymHTTPError, APITimeoutError,
   retryDelay, decodeValue, boxBounds,
   type SpaceDescription, type StepResult, type EnvDescription, type RawResponse,
+  type RenderResult, type UploadResult, type ResultSummary, type ResultDetail, type WireFloat, type NumericArray,
+  decodeMsgpack, MsgpackDecodeError,
 } from "gym-http-client";
 
 async function randomAgent(baseURL: string): Promise<number> {
@@ -42,7 +44,19 @@ async function lowLevel(client: GymClient): Promise<void> {
   const all: Record<string, string> = await client.listEnvs({ signal: AbortSignal.timeout(500) });
   const raw: RawResponse = await client.request("POST", `/v1/envs/${id}/reset/`, { body: { seed: 1 } });
   const status: number = raw.status;
-  void [done, decoded, all, status];
+  const received: Uint8Array = raw.bytes;
+  const png: Uint8Array = await client.render(id, { format: "png" });
+  const frame: RenderResult = await client.render(id);
+  await client.monitorStart(id, { directory: "runs/cartpole", force: true, videoCallable: 10 });
+  await client.monitorClose(id);
+  const upload: UploadResult = await client.upload({ trainingDir: "runs/cartpole", apiKey: "k" });
+  const runs: ResultSummary[] = await client.results({ envId: "CartPole-v1", limit: 5 });
+  const run: ResultDetail = await client.result(upload.run_id);
+  const rewards: WireFloat[] = run.episode_rewards;
+  void [done, decoded, all, status, received, png, frame, runs, rewards];
+  // @ts-expect-error a PNG is bytes, not a RenderResult.
+  const notFrame: RenderResult = await client.render(id, { format: "png" });
+  void notFrame;
   // @ts-expect-error createEnv needs an envId.
   await client.createEnv({ seed: 1 });
   // @ts-expect-error containsAction resolves to a boolean.
@@ -74,3 +88,18 @@ async function batches(client: GymClient): Promise<number> {
   await client.closeVectorEnv(id);
   return Number(ended) + (observations === null ? 0 : 1);
 }
+async function typedArrays(baseURL: string): Promise<number> {
+  const env = await makeEnv<NumericArray, number>("CartPole-v1", { baseURL, encoding: "msgpack", arrays: "typed" });
+  const { observation } = await env.reset();
+  const png: Uint8Array = await env.render({ format: "png" });
+  await env.close();
+  // @ts-expect-error encoding is msgpack or json.
+  void new GymClient({ encoding: "xml" });
+  try {
+    decodeMsgpack(new Uint8Array([0xc1]));
+  } catch (error) {
+    if (error instanceof MsgpackDecodeError) return png.length;
+  }
+  return observation.shape.length;
+}
+void typedArrays;
