@@ -22,6 +22,20 @@ from .monitor import Recording
 T = TypeVar("T")
 
 
+def reset_with_options(env: Any, env_id: str, seed: int | None, options: dict | None) -> Any:
+    """``env.reset``, where an error the environment raises over client-chosen
+    ``options`` is the client's 400, not the server's 500."""
+    try:
+        return env.reset(seed=seed, options=options)
+    except (TypeError, ValueError, KeyError, AttributeError, AssertionError) as error:
+        if not options:
+            raise
+        raise errors.InvalidResetOptions(
+            f"reset options were refused by {env_id}: {type(error).__name__}: "
+            f"{errors.echo(error)}"
+        )
+
+
 @dataclass
 class Instance:
     """One environment and the counters clients can inspect."""
@@ -50,15 +64,7 @@ class Instance:
     def reset(self, seed: int | None, options: dict | None) -> tuple[Any, dict]:
         if seed is None:
             seed, self._pending_seed = self._pending_seed, None
-        try:
-            observation, info = self.env.reset(seed=seed, options=options)
-        except (TypeError, ValueError, KeyError, AttributeError, AssertionError) as error:
-            if not options:
-                raise
-            raise errors.InvalidResetOptions(
-                f"reset options were refused by {self.env_id}: {type(error).__name__}: "
-                f"{errors.echo(error)}"
-            )
+        observation, info = reset_with_options(self.env, self.env_id, seed, options)
         self.episodes += 1
         self.episode_steps = 0
         if self.recording is not None:

@@ -19,7 +19,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import concatenate, create_empty_array
 
 from . import errors, params, spaces
-from .instances import Capacity, Table
+from .instances import Capacity, Table, reset_with_options
 
 MODES = ("vector_entry_point", "sync", "async")
 
@@ -66,15 +66,7 @@ class VectorInstance:
     def reset(self, seed: int | None, options: dict | None) -> tuple[Any, dict]:
         if seed is None:
             seed, self._pending_seed = self._pending_seed, None
-        try:
-            observations, infos = self.env.reset(seed=seed, options=options)
-        except (TypeError, ValueError, KeyError, AttributeError, AssertionError) as error:
-            if not options:
-                raise
-            raise errors.InvalidResetOptions(
-                f"reset options were refused by {self.env_id}: {type(error).__name__}: "
-                f"{errors.echo(error)}"
-            )
+        observations, infos = reset_with_options(self.env, self.env_id, seed, options)
         self.resets += 1
         return observations, infos
 
