@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .catalog import Registry
 from .dataroot import DataRoot
 from .instances import InstanceTable
+from .metrics import Metrics
 from .results import ResultsStore
 
 DEFAULT_MAX_ENVS = 1024
@@ -23,6 +24,12 @@ class ServerConfig:
     allow_shutdown: bool = False
     # Recordings and results.sqlite3; None is a per-user data folder.
     data_dir: str | None = None
+    # Required as `Authorization: Bearer <token>` on all but auth.OPEN_ROUTES; None is no auth.
+    token: str | None = field(default=None, repr=False)
+    # Seconds an instance may go unused before the reaper closes it; None keeps it forever.
+    env_ttl: float | None = None
+    # Origins browsers may call from (CORS); empty is none.
+    cors_origins: tuple[str, ...] = ()
 
 
 @dataclass
@@ -36,6 +43,11 @@ class Parts:
     registry: Registry = field(default_factory=Registry)
     # Called after POST /v1/shutdown/ is accepted; start_server stops waitress.
     request_shutdown: Callable[[], None] = lambda: None
+    metrics: Metrics | None = None
+
+    def __post_init__(self) -> None:
+        if self.metrics is None:
+            self.metrics = Metrics(self.table.__len__)
 
     @classmethod
     def from_config(cls, config: ServerConfig, table: InstanceTable | None = None) -> Parts:

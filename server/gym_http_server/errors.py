@@ -40,6 +40,18 @@ class UnknownInstance(ApiError):
         super().__init__(f"Instance_id {echo(instance_id)} unknown")
 
 
+class InstanceExpired(ApiError):
+    """An instance the idle reaper closed: a 400 that reads like an unknown
+    instance to the original clients, with a code of its own."""
+
+    code = "instance_expired"
+
+    def __init__(self, instance_id: str, ttl: float):
+        super().__init__(
+            f"Instance_id {echo(instance_id)} unknown: it expired after {ttl:g} s without use"
+        )
+
+
 class MissingParameter(ApiError):
     code = "missing_parameter"
 
@@ -149,6 +161,17 @@ class TooManyEnvs(ApiError):
     status = falcon.HTTP_429
     code = "too_many_envs"
 
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message, {"Retry-After": str(retry_after)})
+
+
+class Unauthorized(ApiError):
+    status = falcon.HTTP_401
+    code = "unauthorized"
+
+    def __init__(self, message: str):
+        super().__init__(message, {"WWW-Authenticate": 'Bearer realm="gym-http-server"'})
+
 
 class BodyTooLarge(ApiError):
     status = falcon.HTTP_413
@@ -161,8 +184,9 @@ class ShutdownDisabled(ApiError):
 
 
 # Codes for falcon's own errors (routing, methods, headers), by status.
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "bad_request",
+    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
     411: "length_required",
@@ -186,7 +210,7 @@ def handle_api_error(req, resp, error: ApiError, params) -> None:
 def serialize_http_error(req, resp, error: falcon.HTTPError) -> None:
     """Falcon's own errors (404 route, 405 method, ...) in the API's shape."""
     status = error.status_code
-    code = _HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+    code = HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
     message = error.title or "error"
     if error.description:
         message = f"{message}: {error.description}"

@@ -7,8 +7,11 @@ calls on one environment run one at a time. Resources never touch locks.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +21,8 @@ import gymnasium as gym
 
 from . import errors
 from .monitor import Recording
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,6 +38,9 @@ class Instance:
     total_steps: int = 0
     episode_steps: int = 0
     closed: bool = False
+    expired: bool = False
+    # time.monotonic() of the last call that held the instance (the reaper's clock).
+    last_used: float = field(default_factory=time.monotonic)
     recording: Recording | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pending_seed: int | None = None
@@ -90,13 +98,25 @@ class Instance:
         return recording
 
 
-class InstanceTable:
-    """All live instances by id, bounded by ``max_envs``."""
+# Ids of evicted instances the table still answers `instance_expired` for.
+REMEMBERED_EXPIRED = 10_000
 
-    def __init__(self, max_envs: int) -> None:
+
+class InstanceTable:
+    """All live instances by id, bounded by ``max_envs``.
+
+    Idle eviction is the table's business too (``evict_idle``): the reaper
+    only keeps time, so anything else that holds environments (batches) joins
+    it by offering the same method.
+    """
+
+    def __init__(self, max_envs: int, remembered_expired: int = REMEMBERED_EXPIRED) -> None:
         self.max_envs = max_envs
         self._lock = threading.Lock()
         self._instances: dict[str, Instance] = {}
+        # instance id -> the idle time after which it was evicted; oldest first.
+        self._expired: OrderedDict[str, float] = OrderedDict()
+        self._remembered_expired = remembered_expired
 
     def add(self, env_id: str, env: gym.Env, **details: Any) -> Instance:
         with self._lock:
@@ -123,23 +143,68 @@ class InstanceTable:
         with self._lock:
             instance = self._instances.get(instance_id)
         if instance is None:
-            raise errors.UnknownInstance(instance_id)
+            raise self._gone(instance_id)
         with instance.lock:
             if instance.closed:
-                raise errors.UnknownInstance(instance_id)
-            yield instance
+                raise self._gone(instance_id)
+            instance.last_used = time.monotonic()
+            try:
+                yield instance
+            finally:
+                instance.last_used = time.monotonic()
+
+    def _gone(self, instance_id: str) -> errors.ApiError:
+        """The error for an id that names no live instance."""
+        with self._lock:
+            ttl = self._expired.get(instance_id)
+        if ttl is None:
+            return errors.UnknownInstance(instance_id)
+        return errors.InstanceExpired(instance_id, ttl)
 
     def close(self, instance_id: str) -> None:
         with self._lock:
             instance = self._instances.pop(instance_id, None)
         if instance is None:
-            raise errors.UnknownInstance(instance_id)
+            raise self._gone(instance_id)
+        self._close(instance)
+
+    def _close(self, instance: Instance) -> None:
         with instance.lock:
-            instance.closed = True
+            _shut(instance)
+
+    def evict_idle(self, ttl: float) -> list[str]:
+        """Close every instance unused for ``ttl`` seconds; the ids closed.
+
+        An instance in use (its lock held) is never evicted, however long the
+        call takes: the try-lock below skips it, and its clock restarts when
+        the call ends.
+        """
+        cutoff = time.monotonic() - ttl
+        evicted: list[Instance] = []
+        with self._lock:
+            for instance in list(self._instances.values()):
+                if instance.last_used > cutoff or not instance.lock.acquire(blocking=False):
+                    continue
+                if instance.last_used > cutoff:  # used between the two reads
+                    instance.lock.release()
+                    continue
+                instance.expired = True
+                del self._instances[instance.instance_id]
+                self._remember_expired(instance.instance_id, ttl)
+                evicted.append(instance)
+        for instance in evicted:
             try:
-                instance.stop_recording()
+                _shut(instance)
+            except Exception:  # an env's own close failing must not keep the others open
+                log.exception("closing evicted instance %s failed", instance.instance_id)
             finally:
-                instance.env.close()
+                instance.lock.release()
+        return [instance.instance_id for instance in evicted]
+
+    def _remember_expired(self, instance_id: str, ttl: float) -> None:
+        self._expired[instance_id] = ttl
+        while len(self._expired) > self._remembered_expired:
+            self._expired.popitem(last=False)
 
     def close_all(self) -> None:
         with self._lock:
@@ -163,3 +228,12 @@ class InstanceTable:
     def __len__(self) -> int:
         with self._lock:
             return len(self._instances)
+
+
+def _shut(instance: Instance) -> None:
+    """Close an instance whose lock the caller holds; its recording is flushed first."""
+    instance.closed = True
+    try:
+        instance.stop_recording()
+    finally:
+        instance.env.close()
