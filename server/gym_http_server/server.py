@@ -33,9 +33,6 @@ log = logging.getLogger("gym_http_server")
 # How long a stop waits for requests already being served.
 STOP_GRACE_SECONDS = 10.0
 
-# waitress answers bodies over its own limit in plain text; keep it well above
-# ours so that clients get the JSON 413 for all but absurd bodies.
-_WAITRESS_BODY_FACTOR = 8
 
 
 class OneSendTask(WSGITask):
@@ -61,7 +58,7 @@ class JsonErrorTask(ErrorTask):
 
     def execute(self):
         error = self.request.error
-        code = HTTP_CODES.get(error.code, "bad_request")
+        code = HTTP_CODES.get(error.code, "internal_error" if error.code >= 500 else "bad_request")
         body = orjson.dumps({"message": f"{error.reason}: {error.body}", "code": code})
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
@@ -104,7 +101,8 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
     app = create_app(parts=parts)
     server = waitress.create_server(
         app, host=listen, port=port, threads=threads, ident="gym-http-server",
-        max_request_body_size=config.max_body_bytes * _WAITRESS_BODY_FACTOR,
+        # waitress refuses a larger body from its headers, in JSON (JsonErrorTask).
+        max_request_body_size=config.max_body_bytes,
         clear_untrusted_proxy_headers=True,
     )
     use_one_send(server)

@@ -5,67 +5,23 @@ It stops accepting, lets requests in flight finish, closes every instance
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
 
-from conftest import server_env
-from gym_http_server.testing import ANNOUNCEMENT
+from conftest import ServerProcess
 from testenvs import RENDEZVOUS_ID
-
-
-class Server:
-    """``python -m gym_http_server`` as an operator runs it, with its process at hand."""
-
-    def __init__(self, tmp_path, *args: str):
-        self.data_dir = tmp_path / "data"
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gym_http_server", "-p", "0", "--data-dir",
-             str(self.data_dir), "--import", "testenvs", *args],
-            stderr=subprocess.PIPE, text=True, env={**os.environ, **server_env()})
-        found = threading.Event()
-        self.url = ""
-
-        def pump() -> None:
-            for line in self.process.stderr:
-                self.lines.append(line)
-                match = ANNOUNCEMENT.search(line)
-                if match and not found.is_set():
-                    self.url = match.group(1)
-                    found.set()
-            found.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-        assert found.wait(60) and self.url, "".join(self.lines)
-
-    def stop(self, signum: int) -> int:
-        self.process.send_signal(signum)
-        try:
-            return self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError("the server did not stop:\n" + "".join(self.lines))
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture
 def server(tmp_path):
-    made: list[Server] = []
+    made: list[ServerProcess] = []
 
-    def start(*args: str) -> Server:
-        made.append(Server(tmp_path, *args))
+    def start(*args: str) -> ServerProcess:
+        made.append(ServerProcess(tmp_path, *args))
         return made[-1]
 
     yield start
