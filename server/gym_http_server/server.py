@@ -34,7 +34,6 @@ log = logging.getLogger("gym_http_server")
 STOP_GRACE_SECONDS = 10.0
 
 
-
 class OneSendTask(WSGITask):
     """A response whose body is one known-length chunk (every response of
     this app) leaves in one send() with its headers, not two: one system

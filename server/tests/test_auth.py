@@ -144,3 +144,11 @@ def test_binding_beyond_loopback_without_a_token_warns(tmp_path):
             process.terminate()
             process.wait(30)
     assert "without a token" in log_file.read_text()
+
+
+@pytest.mark.parametrize("args", [["--token", "a", "--token-file", "f"], ["--env-ttl", "0"],
+                                  ["--env-ttl", "-3"], ["--env-ttl", "inf"]])
+def test_contradictory_or_senseless_options_are_refused(args):
+    out = subprocess.run([sys.executable, "-m", "gym_http_server", *args],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "error" in out.stderr
