@@ -8,7 +8,7 @@ SERVER ?=
 PROFILES ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick clean
+.PHONY: serve test lint chromium test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -17,10 +17,20 @@ $(VENV)/.server: server/pyproject.toml
 	$(BIN)/python -m pip install -q -e './server[video]'
 	touch $@
 
-# Everything the tests need.
+# Everything the tests need, and Debian's Chromium for the browser tests
+# (as root; elsewhere those tests say SKIPPED with the reason).
 $(VENV)/.dev: $(VENV)/.server requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(MAKE) --no-print-directory chromium
 	touch $@
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o DPkg::Lock::Timeout=600 chromium >/dev/null \
+		|| echo "chromium could not be installed: the browser tests will be SKIPPED"; \
+	else echo "no /usr/bin/chromium and not root: the browser tests will be SKIPPED"; fi
 
 serve: $(VENV)/.server
 	$(BIN)/gym-http-server --listen $(HOST) --port $(PORT)
@@ -30,6 +40,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sdk/python
 	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done
+	for f in server/gym_http_server/static/*.js; do node --input-type=module --check < $$f || exit 1; done
 	$(PYTEST) sdk/julia/check -k "parses or parse_check"
 
 $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
@@ -38,7 +49,7 @@ $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 
 # The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
 test-server: $(VENV)/.conformance
-	$(PYTEST) server/tests
+	$(PYTEST) -rs server/tests
 
 # Check any server: `make conformance SERVER=http://host:port [PROFILES="legacy v1"]`;
 # without SERVER, against a reference server started for the run.
@@ -84,10 +95,15 @@ $(VENV)/.bench: $(VENV)/.server bench/requirements.txt
 PEER ?=
 bench: $(VENV)/.bench
 	$(BIN)/python bench/bench.py $(if $(PEER),--peer $(PEER))
+	$(MAKE) --no-print-directory bench-sdk
 
 # One short round of every row, so that the bench itself never rots.
 bench-quick: $(VENV)/.bench
 	$(BIN)/python bench/bench.py --quick --out $(VENV)/bench-quick.json
+
+# SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
+bench-sdk: $(VENV)/.sdk-python
+	$(BIN)/python bench/sdk_overhead.py
 
 test: lint test-server conformance test-conformance test-sdk-python test-node test-julia bench-quick
 

@@ -83,10 +83,11 @@ export interface ClientOptions {
   baseURL?: string;
   /** Sent as `Authorization: Bearer <token>`. Default: `$GYM_HTTP_TOKEN`. */
   token?: string;
-  /** Per attempt. Default 60000. */
+  /** Per attempt, checked every 50 ms. Default 60000. */
   timeoutMs?: number;
   /** Retries of idempotent requests. Default 2. */
   maxRetries?: number;
+  /** Send through this fetch instead of node:http's keep-alive agent. */
   fetch?: typeof fetch;
   headers?: Record<string, string>;
 }
@@ -136,6 +137,8 @@ export declare class GymClient {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   request(method: string, path: string, options?: LowLevelRequestOptions): Promise<RawResponse>;
+  /** Close idle keep-alive connections; later requests open new ones. */
+  close(): void;
   createEnv(params: CreateEnvParams | string, options?: RequestOptions): Promise<string>;
   listEnvs(options?: RequestOptions): Promise<Record<string, string>>;
   describeEnv(id: string, options?: RequestOptions): Promise<EnvDescription>;

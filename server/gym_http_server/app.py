@@ -8,7 +8,7 @@ from . import errors, media
 from .auth import TokenAuth
 from .config import Parts, ServerConfig
 from .metrics import RequestMetrics
-from .resources import envs, recording, results, service, spaces
+from .resources import envs, pages, recording, results, service, spaces
 
 
 def routes(parts: Parts) -> list[tuple[str, object]]:
@@ -37,6 +37,10 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         ("/openapi.yaml", service.Spec()),
         ("/healthz", service.Health(parts)),
         ("/metrics", service.MetricsText(parts)),
+        ("/", pages.Page("dashboard.html")),
+        ("/dashboard", pages.Page("dashboard.html")),
+        ("/docs", pages.Page("docs.html")),
+        ("/static/{name}", pages.StaticFile()),
     ]
 
 

@@ -1,10 +1,12 @@
 """Bearer-token access: with a token configured, every request needs
 ``Authorization: Bearer <token>`` except those to the open routes.
 
-The open routes are the ones an operator's tooling reads without the token
-(liveness probes, metrics scrapers). They are named in one constant so that
-pages meant for any visitor (a dashboard, its static assets) join by adding a
-line; an entry ending in ``/`` opens every path under it.
+The open routes are those that hold nothing a token protects: what an
+operator's tooling reads (liveness probes, metrics scrapers), the public
+contract, and the pages a browser loads before it can send anything (their
+own API calls need the token like any other). They are one constant, so a
+route joins by adding a line; an entry ending in ``/*`` opens every path
+under it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from .errors import Unauthorized
 OPEN_ROUTES: tuple[str, ...] = (
     "/healthz",
     "/metrics",
+    "/openapi.yaml",
+    "/",
+    "/dashboard",
+    "/docs",
+    "/static/*",
 )
 
 TOKEN_ENV_VAR = "GYM_HTTP_SERVER_TOKEN"
@@ -25,7 +32,7 @@ TOKEN_ENV_VAR = "GYM_HTTP_SERVER_TOKEN"
 
 def is_open(path: str) -> bool:
     path = path.rstrip("/") or "/"
-    return any(path == route or (route.endswith("/") and path.startswith(route))
+    return any(path == route or (route.endswith("/*") and path.startswith(route[:-1]))
                for route in OPEN_ROUTES)
 
 

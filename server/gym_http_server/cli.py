@@ -34,8 +34,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-shutdown", action="store_true",
                    help="let POST /v1/shutdown/ stop the server")
     p.add_argument("--token", default=None,
-                   help="require 'Authorization: Bearer TOKEN' on every call but /healthz and "
-                        f"/metrics (visible in ps: prefer --token-file or ${TOKEN_ENV_VAR})")
+                   help="require 'Authorization: Bearer TOKEN' on every API call (visible in ps: "
+                        f"prefer --token-file or ${TOKEN_ENV_VAR})")
     p.add_argument("--token-file", default=None, metavar="FILE",
                    help="read the token from FILE (its first line)")
     p.add_argument("--env-ttl", type=positive_seconds, default=None, metavar="SECONDS",

@@ -145,6 +145,10 @@ class VideoUnavailable(ApiError):
     code = "video_unavailable"
 
 
+class PngNeedsRgbArray(ApiError):
+    code = "png_needs_rgb_array"
+
+
 class NoRecording(ApiError):
     code = "no_recording"
 
@@ -155,6 +159,14 @@ class UnknownRun(ApiError):
 
     def __init__(self, run_id: str):
         super().__init__(f"No uploaded run has the id {echo(run_id)}")
+
+
+class UnknownStaticFile(ApiError):
+    status = falcon.HTTP_404
+    code = "not_found"
+
+    def __init__(self, name: str):
+        super().__init__(f"No static file is named {echo(name)}")
 
 
 class TooManyEnvs(ApiError):

@@ -84,7 +84,13 @@ class Instance:
         return observation, reward, bool(terminated), bool(truncated), info
 
     def render(self) -> Any:
-        return self.env.render() if self.env.render_mode is not None else None
+        if self.env.render_mode is None:
+            return None
+        if self.episodes == 0:  # Gymnasium's order enforcing would raise its own error
+            raise errors.ResetNeeded(
+                f"Instance_id {self.instance_id} has no frame before its first reset"
+            )
+        return self.env.render()
 
     def start_recording(self, recording: Recording) -> None:
         self.recording = recording

@@ -36,7 +36,7 @@ def unauthorized(response: httpx.Response) -> None:
 
 @pytest.mark.parametrize("method, path", [
     ("GET", "/v1/envs/"), ("POST", "/v1/envs/"), ("GET", "/v1/registry/"),
-    ("GET", "/openapi.yaml"), ("POST", "/v1/envs/0123abcd/step/"),
+    ("GET", "/v1/envs/0123abcd/render/"), ("POST", "/v1/envs/0123abcd/step/"),
     ("DELETE", "/v1/envs/0123abcd"), ("GET", "/v1/results/"), ("POST", "/v1/shutdown/"),
 ])
 def test_every_api_call_without_the_token_is_401(locked_url, method, path):
@@ -65,16 +65,21 @@ def test_the_right_token_opens_the_api(locked_url):
         assert http.post(f"/v1/envs/{instance_id}/close/").status_code == 204
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/healthz/", "/metrics", "/metrics/"])
-def test_health_and_metrics_stay_open(locked_url, path):
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/", "/metrics", "/metrics/",
+                                  "/openapi.yaml", "/", "/dashboard", "/docs",
+                                  "/static/api.js"])
+def test_health_metrics_the_spec_and_the_pages_stay_open(locked_url, path):
     assert httpx.get(locked_url + path).status_code == 200
 
 
 def test_open_routes_are_one_list_and_match_whole_paths():
-    assert auth.OPEN_ROUTES == ("/healthz", "/metrics")
-    assert auth.is_open("/healthz") and auth.is_open("/metrics/")
-    assert not auth.is_open("/healthzz") and not auth.is_open("/metrics/../v1/envs")
-    assert not auth.is_open("/v1/envs/healthz")
+    assert set(auth.OPEN_ROUTES) == {"/healthz", "/metrics", "/openapi.yaml", "/", "/dashboard",
+                                     "/docs", "/static/*"}
+    assert auth.is_open("/healthz") and auth.is_open("/metrics/") and auth.is_open("/")
+    assert auth.is_open("/static/plot.js")
+    assert not auth.is_open("/healthzz") and not auth.is_open("/metrics/x")
+    assert not auth.is_open("/v1/envs/healthz") and not auth.is_open("/v1/envs")
+    assert not auth.is_open("/staticx") and not auth.is_open("/dashboard/x")
 
 
 def test_token_sources_in_order(tmp_path, monkeypatch):

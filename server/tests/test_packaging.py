@@ -31,3 +31,5 @@ def test_wheel_ships_the_spec_and_the_console_script(tmp_path):
     for module in ["app", "spaces", "instances", "catalog", "cli", "testing",
                    "resources/envs", "resources/spaces"]:
         assert f"gym_http_server/{module}.py" in names
+    for page in ["dashboard.html", "docs.html", "dashboard.js", "dashboard.css"]:
+        assert f"gym_http_server/static/{page}" in names

@@ -16,9 +16,10 @@ def shell_blocks() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)
 
 
-def run(block: str, base_url: str) -> str:
+def run(block: str, base_url: str, cwd: Path | None = None) -> str:
     script = "set -euo pipefail\n" + block.replace(DEFAULT, base_url)
-    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                         cwd=cwd)
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -45,6 +46,12 @@ def test_recording_session_records_uploads_and_reads_back(base_url):
     upload, listed = json_documents(run(block, base_url))
     assert upload["env_id"] == "CartPole-v1" and upload["episodes"] == 3
     assert upload["run_id"] in [run["run_id"] for run in listed["runs"]]
+
+
+def test_png_frame_example_saves_a_png(base_url, tmp_path):
+    block = next(b for b in shell_blocks() if "format=png" in b)
+    assert run(block, base_url, cwd=tmp_path) == "image/png\nimage/png\n"
+    assert (tmp_path / "frame.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def json_documents(text: str) -> list:

@@ -53,6 +53,30 @@ export function encodeValue(value) {
 }
 
 /**
+ * Whether JSON.stringify alone writes `value` right: only finite numbers,
+ * strings, booleans, null, arrays and plain objects (the common step body).
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+function isPlainJSON(value) {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value);
+    case "string":
+    case "boolean":
+      return true;
+    case "object":
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every(isPlainJSON);
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key in value) if (!isPlainJSON(/** @type {any} */ (value)[key])) return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
  * Every non-finite string anywhere in `value` as its number. For `info` and
  * other data with no space to say where floats are.
  * @param {unknown} value
@@ -119,6 +143,7 @@ const MARKED_BIGINT = new RegExp(`"${BIGINT_MARK}(-?\\d+)${BIGINT_MARK}"`, "gu")
  * @returns {string}
  */
 export function toJSONText(value) {
+  if (isPlainJSON(value)) return JSON.stringify(value);
   const text = JSON.stringify(encodeValue(value), (_, item) =>
     typeof item === "bigint" ? `${BIGINT_MARK}${item}${BIGINT_MARK}` : item);
   return text.replace(MARKED_BIGINT, "$1");

@@ -161,6 +161,26 @@ test("a silent server times out with APITimeoutError", async () => {
   }
 });
 
+test("a per-call timeoutMs overrides the client's, and other requests still answer", async () => {
+  const sockets = new Set();
+  const silent = net.createServer((socket) => sockets.add(socket));
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = silent.address();
+    const patient = new GymClient({ baseURL: `http://127.0.0.1:${port}`, maxRetries: 0 });
+    const started = Date.now();
+    const waiting = patient.health({ timeoutMs: 300 });
+    assert.equal((await client.health()).status, "ok");
+    await assert.rejects(waiting, APITimeoutError);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 290 && waited < 5000, `timed out after ${waited} ms`);
+    patient.close();
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
+});
+
 test("the caller's AbortSignal stops a request", async () => {
   const controller = new AbortController();
   controller.abort();
@@ -201,4 +221,65 @@ test("a step answered 503 is not retried and surfaces as InternalServerError", a
   const retrying = new GymClient({ baseURL: server.baseURL, fetch: busy, maxRetries: 3 });
   await assert.rejects(retrying.step("0badf00d", 0), (e) => e instanceof InternalServerError && e.status === 503);
   assert.equal(calls, 1);
+});
+
+/** A TCP relay in front of the real server that counts connections and keeps what clients sent. */
+async function relay() {
+  const upstream = new URL(server.baseURL);
+  const seen = { connections: 0, sent: "" };
+  const sockets = new Set();
+  const proxy = net.createServer((socket) => {
+    seen.connections += 1;
+    const outgoing = net.connect(Number(upstream.port), upstream.hostname);
+    sockets.add(socket).add(outgoing);
+    socket.on("data", (chunk) => { seen.sent += chunk.toString("latin1"); });
+    socket.pipe(outgoing).pipe(socket);
+    socket.on("error", () => outgoing.destroy());
+    outgoing.on("error", () => socket.destroy());
+  });
+  await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const stop = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => proxy.close(resolve));
+  };
+  return { url: `http://127.0.0.1:${proxy.address().port}`, seen, stop };
+}
+
+test("steps reuse one keep-alive connection, and close() lets it go", async () => {
+  const proxy = await relay();
+  const viaProxy = new GymClient({ baseURL: proxy.url });
+  try {
+    const id = await viaProxy.createEnv("CartPole-v1");
+    await viaProxy.reset(id, { seed: 1 });
+    for (let i = 0; i < 20; i += 1) await viaProxy.step(id, i % 2);
+    await viaProxy.closeEnv(id);
+    assert.equal(proxy.seen.connections, 1);
+    viaProxy.close();
+    assert.equal((await viaProxy.health()).status, "ok");
+    assert.equal(proxy.seen.connections, 2);
+  } finally {
+    viaProxy.close();
+    await proxy.stop();
+  }
+});
+
+test("the token, extra headers and body length go out with each request", async () => {
+  const proxy = await relay();
+  const authed = new GymClient({ baseURL: proxy.url, token: "s3cret", headers: { "X-Trace": "1" } });
+  try {
+    const response = await authed.request("POST", "/v1/envs/", { body: { env_id: "CartPole-v1" } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    const [head, body] = proxy.seen.sent.split("\r\n\r\n");
+    const lines = head.toLowerCase().split("\r\n");
+    for (const line of ["authorization: bearer s3cret", "x-trace: 1", "content-type: application/json"]) {
+      assert.ok(lines.includes(line), `${line} in ${head}`);
+    }
+    assert.ok(lines.includes(`content-length: ${Buffer.byteLength(body)}`), head);
+    assert.equal(body, '{"env_id":"CartPole-v1"}');
+    await authed.closeEnv(response.body.instance_id);
+  } finally {
+    authed.close();
+    await proxy.stop();
+  }
 });

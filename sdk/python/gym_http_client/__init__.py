@@ -4,10 +4,13 @@
 - ``Client`` and ``ServerError`` are drop-in replacements for the original
   openai/gym-http-api client.
 - ``HTTPClient`` is the transport underneath, for raw access to the v1 API.
+- ``make_async``/``AsyncRemoteEnv``, ``AsyncClient`` and ``AsyncHTTPClient``
+  are the same for asyncio, to drive many environments from one event loop.
 """
 
+from .async_client import AsyncHTTPClient
 from .client import DEFAULT_BASE_URL, HTTPClient, Response, RetryPolicy, retry_delay
-from .env import RemoteEnv, make
+from .env import AsyncRemoteEnv, RemoteEnv, make, make_async
 from .errors import (
     AuthError,
     BadRequestError,
@@ -19,7 +22,7 @@ from .errors import (
     UnknownInstanceError,
     UnsupportedError,
 )
-from .legacy import Client, ServerError
+from .legacy import AsyncClient, Client, ServerError
 from .spaces import UnsupportedSpaceError
 
 __version__ = "1.0.0"
@@ -27,6 +30,7 @@ __version__ = "1.0.0"
 __all__ = [
     "DEFAULT_BASE_URL",
     "HTTPClient",
+    "AsyncHTTPClient",
     "Response",
     "RetryPolicy",
     "retry_delay",
@@ -42,6 +46,9 @@ __all__ = [
     "UnsupportedSpaceError",
     "RemoteEnv",
     "make",
+    "AsyncRemoteEnv",
+    "make_async",
     "Client",
+    "AsyncClient",
     "ServerError",
 ]

@@ -1,4 +1,4 @@
-"""Transport: one pooled httpx connection per client, timeouts, bearer auth, retries.
+"""Transport: keep-alive connections, timeouts, bearer auth, retries, media types.
 
 Only idempotent requests are retried (GET, HEAD, OPTIONS, PUT, DELETE). A
 create, reset or step is a POST and is never retried: repeating one that
@@ -9,6 +9,15 @@ harmless (``RemoteEnv.close`` treats an already-unknown instance as closed).
 
 Whether and how long to wait before a retry is decided by the pure function
 ``retry_delay``, so the policy is testable without a network.
+
+The sync transport (``transport.py``) is the standard library's
+``http.client`` on a small pool of keep-alive connections. A profile of a
+CartPole step loop through httpx showed its Python layers (request and URL
+models, cookie extraction, h11 events, header validation) costing more than
+the server's work per step; through ``http.client`` a ``RemoteEnv`` step costs
+what a plain ``http.client`` loop costs plus the SDK's own few microseconds
+(encoding the action, reading the observation into the space's dtype). An
+httpx transport can still be plugged in (``transport=``).
 """
 
 from __future__ import annotations
@@ -24,13 +33,16 @@ from typing import Any
 
 import httpx
 
-from .errors import GymConnectionError, GymHTTPError, GymTimeoutError, error_from_response
+from .errors import GymConnectionError, error_from_response
+from .transport import ConnectionPool, HTTPXSender
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 TOKEN_ENV_VAR = "GYM_HTTP_TOKEN"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NO_BODY = object()
+JSON = "application/json"
+USER_AGENT = "gym-http-client-python"
 
 
 @dataclass(frozen=True)
@@ -88,15 +100,50 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when - (time.time() if now is None else now))
 
 
+# -- media types ---------------------------------------------------------------
+
+DECODERS: dict[str, Callable[[bytes], Any]] = {JSON: json.loads}
+"""One decoder per response media type; a second wire format is one more entry."""
+
+
+_STRICT_JSON = json.JSONEncoder(allow_nan=False)
+"""One encoder for every request: ``json.dumps(allow_nan=False)`` builds a new one per call."""
+
+
+def encode_json(value: Any) -> bytes:
+    """A request body as strict JSON (non-finite floats must already be strings)."""
+    return _STRICT_JSON.encode(value).encode()
+
+
+def decode_body(content_type: str | None, data: bytes) -> tuple[Any, bool]:
+    """The body as values and whether it could be read. Unlabelled bodies are tried as JSON."""
+    if not data:
+        return None, False
+    media = (content_type or "").partition(";")[0].strip().lower()
+    decode = DECODERS.get(media, json.loads)
+    try:
+        return decode(data), True
+    except ValueError:
+        return None, False
+
+
 @dataclass
 class Response:
-    """What came back: the status, the headers and the body as JSON (None if empty or not JSON)."""
+    """What came back: the status, the headers and the decoded body (None if empty or unreadable).
+
+    ``headers`` look names up case-insensitively (``.get``, ``[]``, ``.items()``).
+    """
 
     status: int
-    headers: httpx.Headers
+    headers: Any
     json: Any = None
     text: str = ""
     is_json: bool = field(default=False)
+
+
+def make_response(status: int, headers: Any, data: bytes) -> Response:
+    body, readable = decode_body(headers.get("Content-Type"), data)
+    return Response(status, headers, body, data.decode("utf-8", "replace"), readable)
 
 
 def create_body(
@@ -117,7 +164,124 @@ def create_body(
     return body
 
 
-class HTTPClient:
+def default_headers(token: str | None) -> dict[str, str]:
+    """Sent with every request; the token falls back to ``$GYM_HTTP_TOKEN``."""
+    token = token if token is not None else os.environ.get(TOKEN_ENV_VAR)
+    headers = {"Accept": JSON, "User-Agent": USER_AGENT}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def merge_headers(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """``base`` overridden by ``extra``, names compared case-insensitively."""
+    lowered = {name.lower() for name in extra}
+    merged = {name: value for name, value in base.items() if name.lower() not in lowered}
+    merged.update(extra)
+    return merged
+
+
+# -- the v1 calls, written once ---------------------------------------------------
+
+
+class Endpoints:
+    """One method per v1 call the SDK makes, for the sync and the async client alike.
+
+    Each method returns ``self._call(...)``: the answer on ``HTTPClient``, an
+    awaitable of it on ``AsyncHTTPClient``. ``key`` picks one field of the body.
+    """
+
+    def _call(self, method: str, path: str, body: Any = NO_BODY, key: str | None = None) -> Any:
+        raise NotImplementedError
+
+    def create_env(
+        self,
+        env_id: str,
+        *,
+        seed: int | None = None,
+        render_mode: str | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The new instance id."""
+        body = create_body(env_id, seed=seed, render_mode=render_mode, kwargs=kwargs)
+        return self._call("POST", "/v1/envs/", body, "instance_id")
+
+    def list_envs(self) -> Any:
+        """``{instance_id: env_id}`` for every live instance."""
+        return self._call("GET", "/v1/envs/", key="all_envs")
+
+    def describe_env(self, instance_id: str) -> Any:
+        return self._call("GET", f"/v1/envs/{instance_id}/")
+
+    def reset_env(
+        self, instance_id: str, *, seed: int | None = None, options: Mapping[str, Any] | None = None
+    ) -> Any:
+        body: dict[str, Any] = {}
+        if seed is not None:
+            body["seed"] = seed
+        if options is not None:
+            body["options"] = dict(options)
+        return self._call("POST", f"/v1/envs/{instance_id}/reset/", body)
+
+    def step_env(self, instance_id: str, action: Any, *, render: bool = False) -> Any:
+        body = {"action": action, "render": render}
+        return self._call("POST", f"/v1/envs/{instance_id}/step/", body)
+
+    def render_env(self, instance_id: str) -> Any:
+        return self._call("GET", f"/v1/envs/{instance_id}/render/")
+
+    def close_env(self, instance_id: str) -> Any:
+        return self._call("DELETE", f"/v1/envs/{instance_id}/")
+
+    def action_space(self, instance_id: str) -> Any:
+        return self._call("GET", f"/v1/envs/{instance_id}/action_space/", key="info")
+
+    def observation_space(self, instance_id: str) -> Any:
+        return self._call("GET", f"/v1/envs/{instance_id}/observation_space/", key="info")
+
+    def sample_action(self, instance_id: str) -> Any:
+        return self._call("GET", f"/v1/envs/{instance_id}/action_space/sample", key="action")
+
+    def contains_action(self, instance_id: str, action: Any) -> Any:
+        path = f"/v1/envs/{instance_id}/action_space/contains"
+        return self._call("POST", path, {"action": action}, "member")
+
+    def contains_observation(self, instance_id: str, observation: Any) -> Any:
+        path = f"/v1/envs/{instance_id}/observation_space/contains"
+        return self._call("POST", path, {"observation": observation}, "member")
+
+    def registry(self) -> Any:
+        return self._call("GET", "/v1/registry/", key="envs")
+
+    def health(self) -> Any:
+        return self._call("GET", "/healthz")
+
+
+def pick(body: Any, key: str | None) -> Any:
+    return body if key is None else body[key]
+
+
+def prepare(
+    base_headers: Mapping[str, str],
+    json_body: Any,
+    content: str | bytes | None,
+    headers: Mapping[str, str] | None,
+) -> tuple[bytes | None, Mapping[str, str]]:
+    """The bytes to send and the headers to send them with."""
+    if json_body is not NO_BODY:
+        content = encode_json(json_body)
+        base = {**base_headers, "Content-Type": JSON}
+    else:
+        base = base_headers
+    if isinstance(content, str):
+        content = content.encode()
+    return content, merge_headers(base, headers) if headers else base
+
+
+# -- the sync client ----------------------------------------------------------------
+
+
+class HTTPClient(Endpoints):
     """The low-level v1 API: ``request`` for raw access, one method per call the SDK makes."""
 
     def __init__(
@@ -125,29 +289,19 @@ class HTTPClient:
         base_url: str = DEFAULT_BASE_URL,
         *,
         token: str | None = None,
-        timeout: float | httpx.Timeout = 30.0,
+        timeout: float | httpx.Timeout | None = 30.0,
         retry: RetryPolicy | None = None,
         max_connections: int = 10,
         transport: httpx.BaseTransport | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
-        token = token if token is not None else os.environ.get(TOKEN_ENV_VAR)
-        headers = {"Accept": "application/json", "User-Agent": "gym-http-client-python"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.Client(
-            headers=headers,
-            timeout=timeout
-            if isinstance(timeout, httpx.Timeout)
-            else httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            transport=transport,
+        self.headers = default_headers(token)
+        self._sender = (
+            ConnectionPool(self.base_url, timeout, max_connections)
+            if transport is None
+            else HTTPXSender(self.base_url, timeout, transport)
         )
-
-    # -- transport -------------------------------------------------------
 
     def request(
         self,
@@ -160,128 +314,42 @@ class HTTPClient:
     ) -> Response:
         """Send one request, retrying when the policy allows; any status is returned."""
         method = method.upper()
-        headers = dict(headers or {})
-        if json_body is not NO_BODY:
-            content = json.dumps(json_body, allow_nan=False)
-            if not any(k.lower() == "content-type" for k in headers):
-                headers["Content-Type"] = "application/json"
-        url = self.base_url + path
+        body, headers = prepare(self.headers, json_body, content, headers)
         attempt = 0
         while True:
             attempt += 1
             try:
-                raw = self._http.request(method, url, content=content, headers=headers)
-            except httpx.TimeoutException as exc:
-                failure: GymHTTPError = GymTimeoutError(f"{method} {path} timed out: {exc}")
+                status, answer_headers, data = self._sender.send(method, path, body, headers)
+            except GymConnectionError:
                 wait = retry_delay(self.retry, method, attempt)
-            except httpx.TransportError as exc:
-                failure = GymConnectionError(f"{method} {path} failed: {exc!r}")
-                wait = retry_delay(self.retry, method, attempt)
+                if wait is None:
+                    raise
             else:
+                if status not in RETRYABLE_STATUSES:
+                    return make_response(status, answer_headers, data)
+                retry_after = answer_headers.get("Retry-After")
                 wait = retry_delay(
-                    self.retry,
-                    method,
-                    attempt,
-                    status=raw.status_code,
-                    retry_after=raw.headers.get("Retry-After"),
+                    self.retry, method, attempt, status=status, retry_after=retry_after
                 )
                 if wait is None:
-                    return _response(raw)
-                time.sleep(wait)
-                continue
-            if wait is None:
-                raise failure
+                    return make_response(status, answer_headers, data)
             time.sleep(wait)
 
     def call(self, method: str, path: str, body: Any = NO_BODY) -> Any:
-        """Send a request and return its JSON body; raise the typed error for any non-2xx."""
+        """Send a request and return its decoded body; raise the typed error for any non-2xx."""
         response = self.request(method, path, json_body=body)
         if response.status >= 400:
             raise error_from_response(response.status, response.json, response.text)
         return response.json
 
+    def _call(self, method: str, path: str, body: Any = NO_BODY, key: str | None = None) -> Any:
+        return pick(self.call(method, path, body), key)
+
     def close(self) -> None:
-        self._http.close()
+        self._sender.close()
 
     def __enter__(self) -> HTTPClient:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-
-    # -- the v1 API --------------------------------------------------------
-
-    def create_env(
-        self,
-        env_id: str,
-        *,
-        seed: int | None = None,
-        render_mode: str | None = None,
-        kwargs: Mapping[str, Any] | None = None,
-    ) -> str:
-        body = create_body(env_id, seed=seed, render_mode=render_mode, kwargs=kwargs)
-        return self.call("POST", "/v1/envs/", body)["instance_id"]
-
-    def list_envs(self) -> dict[str, str]:
-        return self.call("GET", "/v1/envs/")["all_envs"]
-
-    def describe_env(self, instance_id: str) -> dict:
-        return self.call("GET", f"/v1/envs/{instance_id}/")
-
-    def reset_env(
-        self, instance_id: str, *, seed: int | None = None, options: Mapping[str, Any] | None = None
-    ) -> dict:
-        body: dict[str, Any] = {}
-        if seed is not None:
-            body["seed"] = seed
-        if options is not None:
-            body["options"] = dict(options)
-        return self.call("POST", f"/v1/envs/{instance_id}/reset/", body)
-
-    def step_env(self, instance_id: str, action: Any, *, render: bool = False) -> dict:
-        return self.call(
-            "POST", f"/v1/envs/{instance_id}/step/", {"action": action, "render": render}
-        )
-
-    def render_env(self, instance_id: str) -> dict:
-        return self.call("GET", f"/v1/envs/{instance_id}/render/")
-
-    def close_env(self, instance_id: str) -> None:
-        self.call("DELETE", f"/v1/envs/{instance_id}/")
-
-    def action_space(self, instance_id: str) -> dict:
-        return self.call("GET", f"/v1/envs/{instance_id}/action_space/")["info"]
-
-    def observation_space(self, instance_id: str) -> dict:
-        return self.call("GET", f"/v1/envs/{instance_id}/observation_space/")["info"]
-
-    def sample_action(self, instance_id: str) -> Any:
-        return self.call("GET", f"/v1/envs/{instance_id}/action_space/sample")["action"]
-
-    def contains_action(self, instance_id: str, action: Any) -> bool:
-        return self.call(
-            "POST", f"/v1/envs/{instance_id}/action_space/contains", {"action": action}
-        )["member"]
-
-    def contains_observation(self, instance_id: str, observation: Any) -> bool:
-        return self.call(
-            "POST",
-            f"/v1/envs/{instance_id}/observation_space/contains",
-            {"observation": observation},
-        )["member"]
-
-    def registry(self) -> list[dict]:
-        return self.call("GET", "/v1/registry/")["envs"]
-
-    def health(self) -> dict:
-        return self.call("GET", "/healthz")
-
-
-def _response(raw: httpx.Response) -> Response:
-    text = raw.text
-    try:
-        return Response(
-            raw.status_code, raw.headers, raw.json() if text else None, text, bool(text)
-        )
-    except ValueError:
-        return Response(raw.status_code, raw.headers, None, text, False)

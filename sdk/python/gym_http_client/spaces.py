@@ -70,8 +70,15 @@ def _floats(data: Any) -> Any:
 
 
 def _array(data: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
-    values = _floats(data) if np.issubdtype(dtype, np.floating) else data
-    return np.asarray(values, dtype=dtype).reshape(shape)
+    if dtype.kind == "f":
+        numbers = np.asarray(data)
+        if numbers.dtype.kind in "iuf":  # no "NaN"/"Infinity" strings to convert
+            numbers = numbers.astype(dtype, copy=False)
+        else:
+            numbers = np.asarray(_floats(data), dtype=dtype)
+    else:
+        numbers = np.asarray(data, dtype=dtype)
+    return numbers if numbers.shape == shape else numbers.reshape(shape)
 
 
 # Descriptions -> spaces ---------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from .. import catalog, params, spaces
+from .. import catalog, frames, params, spaces
 from ..config import Parts
 from ..errors import InvalidAction, InvalidParameter, MissingParameter, UnsupportedSpace
 from ..instances import Instance
@@ -141,7 +141,13 @@ class Render:
         self.parts = parts
 
     def on_get(self, req, resp, instance_id):
+        as_png = frames.wants_png(req)
         with self.parts.table.use(instance_id) as instance:
+            if as_png:
+                resp.content_type = falcon.MEDIA_PNG
+                resp.cache_control = ["no-store"]
+                resp.data = frames.png_frame(instance)
+                return
             if instance.env.render_mode is None:
                 raise InvalidParameter(
                     f"Instance_id {instance_id} was created without a render_mode"

@@ -49,6 +49,7 @@ async function lowLevel(client: GymClient): Promise<void> {
   const member: string = await client.containsAction(id, 1);
   void member;
   await client.closeEnv(id);
+  client.close();
 }
 
 function handle(error: unknown): string {
