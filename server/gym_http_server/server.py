@@ -30,6 +30,12 @@ os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
 
 log = logging.getLogger("gym_http_server")
 
+# Bodies up to this many times the limit are read whole and refused by the app,
+# so that clients that send before they read (most do) get the 413 rather than
+# a reset; larger ones waitress refuses from the headers alone, while the client
+# is still sending, in JSON too (JsonErrorTask).
+WAITRESS_BODY_FACTOR = 8
+
 # How long a stop waits for requests already being served.
 STOP_GRACE_SECONDS = 10.0
 
@@ -100,8 +106,7 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
     app = create_app(parts=parts)
     server = waitress.create_server(
         app, host=listen, port=port, threads=threads, ident="gym-http-server",
-        # waitress refuses a larger body from its headers, in JSON (JsonErrorTask).
-        max_request_body_size=config.max_body_bytes,
+        max_request_body_size=config.max_body_bytes * WAITRESS_BODY_FACTOR,
         clear_untrusted_proxy_headers=True,
     )
     use_one_send(server)
