@@ -4,6 +4,7 @@ routes (auth.OPEN_ROUTES) do not, and the token never reaches the log."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -157,3 +158,19 @@ def test_contradictory_or_senseless_options_are_refused(args):
     out = subprocess.run([sys.executable, "-m", "gym_http_server", *args],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "error" in out.stderr
+
+
+def test_the_spec_marks_open_exactly_the_open_routes(spec):
+    """An operation with empty `security` is one the server lets in without the
+    token, and every other one requires it (the spec's bearerAuth)."""
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        **spec["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
+    for template, item in spec["paths"].items():
+        path = re.sub(r"\{[^}]+\}", "x", template)
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            expected = [] if auth.is_open(path) else [{"bearerAuth": []}]
+            assert operation.get("security") == expected, (method, template)
+            if expected:
+                assert "401" in operation["responses"], (method, template)
