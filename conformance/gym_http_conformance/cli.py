@@ -11,8 +11,8 @@ from pathlib import Path
 
 from . import __version__
 from .cases import PROFILES, default_cases_dir, load_case_files
-from .report import CONFORMS, junit_xml, summary, verdict_table, verdicts, write_line
-from .runner import run_cases
+from .report import CONFORMS, NOT_CHECKED, junit_xml, summary, verdict_table, verdicts, write_line
+from .runner import AUTH_PROFILE, NO_TOKEN, run_cases
 from .transport import Transport
 
 
@@ -31,6 +31,10 @@ def parser() -> argparse.ArgumentParser:
                    "profile, each with its own verdict): " + ", ".join(PROFILES))
     p.add_argument("-k", dest="select", default="", metavar="SUBSTRING",
                    help="only cases whose topic/name contains SUBSTRING")
+    p.add_argument("--token", default=None,
+                   help="the server's bearer token, sent on every request; the auth profile "
+                        "runs only with it (with --start-reference: the reference server "
+                        "requires it)")
     p.add_argument("--start-reference", action="store_true",
                    help="start the reference gym-http-server on a free port and check it")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
@@ -51,13 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     case_files = load_case_files(args.cases)
     if args.start_reference:
         from .reference import reference_server
-        server = reference_server(args.imports)
+        server = reference_server(args.imports, token=args.token)
     else:
         server = nullcontext(args.url)
     with server as base_url:
         print(f"gym-http-conformance {__version__}: checking {base_url}", flush=True)
         results = run_cases(base_url, case_files, select=args.select, profiles=args.profiles,
-                            on_result=lambda result: write_line(result, sys.stdout))
+                            on_result=lambda result: write_line(result, sys.stdout),
+                            token=args.token)
     print(summary(results))
     if args.junit:
         args.junit.write_bytes(junit_xml(results, base_url))
@@ -66,4 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     table = verdicts(results)
     print("\n" + verdict_table(table))
-    return 0 if all(v.verdict == CONFORMS for v in table) else 1
+    # Without a token the auth profile cannot be checked; that alone is no failure.
+    gated = [v for v in table
+             if not (v.profile == AUTH_PROFILE and v.verdict == NOT_CHECKED and not args.token)]
+    if len(gated) < len(table):
+        print(f"{AUTH_PROFILE}: not checked ({NO_TOKEN})")
+    return 0 if all(v.verdict == CONFORMS for v in gated) else 1

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def reference_server(imports: list[str]) -> Iterator[str]:
+def reference_server(imports: list[str], token: str | None = None) -> Iterator[str]:
     try:
         from gym_http_server.testing import running_server
     except ImportError as error:
@@ -19,5 +19,7 @@ def reference_server(imports: list[str]) -> Iterator[str]:
             "--start-reference needs the gym-http-server package; pass a server URL instead"
         ) from error
     args = [arg for module in imports for arg in ("--import", module)]
-    with running_server(*args) as base_url:
+    # The token goes in the environment, never on a command line ps can show.
+    env = {"GYM_HTTP_SERVER_TOKEN": token} if token else None
+    with running_server(*args, env=env) as base_url:
         yield base_url

@@ -18,6 +18,10 @@ from .transport import Response, Transport
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
+# Cases of this profile need the server's token ({{token}} in a case).
+AUTH_PROFILE = "auth"
+NO_TOKEN = "the auth profile needs the server's token: pass --token TOKEN"
+
 
 @dataclass
 class StepFailure:
@@ -109,10 +113,12 @@ class EnvAvailability:
 
 def run_cases(base_url: str, case_files: Iterable[CaseFile], *, select: str = "",
               profiles: Iterable[str] | None = None,
-              on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+              on_result: Callable[[CaseResult], None] | None = None,
+              token: str | None = None) -> list[CaseResult]:
     """Run every case (whose ``topic/name`` contains ``select``, of the given
-    ``profiles``, all when None) against ``base_url``."""
-    transport = Transport(base_url)
+    ``profiles``, all when None) against ``base_url``, sending ``token`` as a
+    bearer token on every request when given."""
+    transport = Transport(base_url, token=token)
     wanted = set(profiles) if profiles else None
     envs = EnvAvailability(transport)
     results = []
@@ -136,6 +142,11 @@ def run_case(transport: Transport, topic: str, case: dict,
         envs = EnvAvailability(transport, envs)
     result = CaseResult(topic, case["name"], case["description"], PASSED,
                         case.get("profile", "v1"))
+    token = getattr(transport, "token", None)
+    if result.profile == AUTH_PROFILE and not token:
+        result.outcome = SKIPPED
+        result.reason = NO_TOKEN
+        return result
     missing = envs.missing(case.get("requires_envs", []))
     if missing:
         result.outcome = SKIPPED
@@ -143,7 +154,7 @@ def run_case(transport: Transport, topic: str, case: dict,
             f"{env_id} ({why})" for env_id, why in missing.items())
         return result
     started = time.monotonic()
-    variables: dict[str, Any] = {}
+    variables: dict[str, Any] = {"token": token} if token else {}
     try:
         for index, step in enumerate(case["steps"]):
             failure = run_step(transport, index, step, variables)

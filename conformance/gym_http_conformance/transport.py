@@ -23,7 +23,7 @@ class Response:
 class Transport:
     """Sends requests to one server; ``base_url`` may carry a path prefix."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0):
+    def __init__(self, base_url: str, timeout: float = 30.0, token: str | None = None):
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -31,6 +31,9 @@ class Transport:
         self.netloc = parts.netloc
         self.prefix = parts.path
         self.timeout = timeout
+        # Sent as `Authorization: Bearer <token>` on every request whose step
+        # names no Authorization header of its own.
+        self.token = token
 
     def request(self, method: str, path: str, data: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Response:
@@ -38,7 +41,8 @@ class Transport:
                             else http.client.HTTPConnection)
         connection = connection_class(self.netloc, timeout=self.timeout)
         try:
-            connection.request(method, self.prefix + path, body=data, headers=headers or {})
+            connection.request(method, self.prefix + path, body=data,
+                               headers=with_auth(headers or {}, self.token))
             raw = connection.getresponse()
             payload = raw.read()
             response_headers = {name.lower(): value for name, value in raw.getheaders()}
@@ -49,6 +53,17 @@ class Transport:
 
     def get_json(self, path: str) -> Any:
         return self.request("GET", path).body
+
+
+def with_auth(headers: dict[str, str], token: str | None) -> dict[str, str]:
+    """The step's headers, with the runner's token unless the step names an
+    Authorization header itself; an empty one means "send none"."""
+    if any(name.lower() == "authorization" for name in headers):
+        return {name: value for name, value in headers.items()
+                if not (name.lower() == "authorization" and value == "")}
+    if token:
+        return {**headers, "Authorization": f"Bearer {token}"}
+    return headers
 
 
 def parse_json(text: str) -> Any:

@@ -15,8 +15,10 @@ from gym_http_conformance.allspaces import ENV_ID as ALL_SPACES
 from gym_http_server.testing import running_server
 
 FIXTURE_MODULE = "gym_http_conformance.allspaces"
+# The token of token_reference_url.
+TOKEN = "conformance-suite-token"
 
-__all__ = ["ALL_SPACES", "serving"]
+__all__ = ["ALL_SPACES", "TOKEN", "serving"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +38,14 @@ def scratch_data_folder(tmp_path_factory) -> Iterator[None]:
 def reference_url() -> Iterator[str]:
     """The reference server as `make conformance` starts it (no --allow-shutdown)."""
     with running_server("--import", FIXTURE_MODULE, "--max-envs", "256") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def token_reference_url() -> Iterator[str]:
+    """The reference server requiring TOKEN, for the auth profile and schemathesis."""
+    with running_server("--import", FIXTURE_MODULE, "--max-envs", "256",
+                        env={"GYM_HTTP_SERVER_TOKEN": TOKEN}) as url:
         yield url
 
 

@@ -14,6 +14,10 @@ Two checks meet the legacy contract head-on and are configured, not dropped:
   which no schema can say. A batch's operations answer an unknown id with
   404 ``unknown_vector`` instead, and its creation may be 400 or 429 for the
   same reasons. Operations without such a dependency stay strict.
+- ``ignored_auth`` needs a server that requires a token: the target is the
+  reference server started with one, and every request carries it, so the
+  check also sends each operation without it and with a wrong one and expects
+  the 401 the spec's ``security`` promises.
 - ``use_after_free`` expects 404 once a resource is deleted; the legacy
   contract answers 400 ``unknown_instance`` instead (spec: closeEnv). It is
   turned off here and the same property is checked, with the contract's status
@@ -28,6 +32,7 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
+from conftest import TOKEN
 from gym_http_conformance.cases import package_file
 
 MAX_EXAMPLES = 80
@@ -49,6 +54,7 @@ def fuzz_config() -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
         "checks": {"enabled": True, "use_after_free": {"enabled": False}},
+        "auth": {"openapi": {"bearerAuth": {"bearer": TOKEN}}},
         "operations": [
             {"include-operation-id": ["createEnv", "createVectorEnv"],
              "checks": {"positive_data_acceptance": {"expected-statuses": [200, 400, 429]}}},
@@ -75,13 +81,13 @@ schema = schemathesis.openapi.from_path(package_file("openapi.yaml"), config=fuz
 @schema.parametrize()
 @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None,
                      suppress_health_check=list(hypothesis.HealthCheck))
-def test_stateless_fuzzing_finds_nothing(case, reference_url):
-    case.call_and_validate(base_url=reference_url)
+def test_stateless_fuzzing_finds_nothing(case, token_reference_url):
+    case.call_and_validate(base_url=token_reference_url)
 
 
 @pytest.fixture
-def state_machine(reference_url):
-    schema.config.update(base_url=reference_url)
+def state_machine(token_reference_url):
+    schema.config.update(base_url=token_reference_url)
     return schema.as_state_machine()
 
 

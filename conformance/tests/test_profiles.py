@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from legacy_emulation import legacy_app
 
-from conftest import serving
+from conftest import TOKEN, serving
 from gym_http_conformance import load_case_files, run_cases
 from gym_http_conformance.cases import PROFILES, CaseFile
 from gym_http_conformance.report import (
@@ -48,12 +48,31 @@ def legacy_results(legacy_url):
     return run_cases(legacy_url, load_case_files())
 
 
-def test_reference_server_conforms_to_every_profile(reference_url):
-    results = run_cases(reference_url, load_case_files())
+def test_reference_server_conforms_to_every_profile(token_reference_url):
+    """Run with a token, every case runs, the auth profile's too."""
+    results = run_cases(token_reference_url, load_case_files(), token=TOKEN)
     table = verdicts(results)
     print("\n" + verdict_table(table))
-    assert {v.profile for v in table} == profiles_with_cases() >= {"legacy", "v1"} | EXTENSIONS
+    expected = {"legacy", "v1", "auth"} | EXTENSIONS
+    assert {v.profile for v in table} == profiles_with_cases() >= expected
     assert all(v.verdict == CONFORMS and v.skipped == 0 for v in table), verdict_table(table)
+
+
+def test_auth_cases_are_skipped_with_a_reason_without_a_token(reference_url):
+    results = run_cases(reference_url, load_case_files(), profiles=["auth"])
+    assert results and all(r.outcome == SKIPPED and "--token" in r.reason for r in results)
+
+
+def test_auth_cases_fail_on_a_server_that_lets_anyone_in(reference_url):
+    results = run_cases(reference_url, load_case_files(), profiles=["auth"], token="any")
+    (verdict,) = verdicts(results)
+    assert verdict.verdict == DOES_NOT_CONFORM and verdict.failed >= 3
+
+
+def test_cli_without_a_token_exits_zero_and_says_auth_was_not_checked(reference_url):
+    done = run_cli(reference_url, "--profile", "auth", "--profile", "service")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "auth: not checked" in done.stdout and "--token" in done.stdout
 
 
 def test_legacy_emulation_conforms_to_legacy_and_not_to_v1(legacy_results):

@@ -395,6 +395,7 @@ export declare class InvalidActionError extends BadRequestError {}
 export declare class ResetNeededError extends BadRequestError {}
 export declare class InvalidEnvIdError extends BadRequestError {}
 export declare class EnvCreationError extends BadRequestError {}
+export declare class AuthenticationError extends GymHTTPError {}
 export declare class PermissionDeniedError extends GymHTTPError {}
 export declare class NotFoundError extends GymHTTPError {}
 export declare class PayloadTooLargeError extends GymHTTPError {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import falcon
 
 from . import errors, media
+from .auth import TokenAuth
 from .config import Parts, ServerConfig
+from .metrics import RequestMetrics
 from .resources import envs, pages, recording, results, service, spaces, vector
 
 
@@ -40,6 +42,7 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         ("/v1/shutdown", service.Shutdown(parts)),
         ("/openapi.yaml", service.Spec()),
         ("/healthz", service.Health(parts)),
+        ("/metrics", service.MetricsText(parts)),
         ("/", pages.Page("dashboard.html")),
         ("/dashboard", pages.Page("dashboard.html")),
         ("/docs", pages.Page("docs.html")),
@@ -56,10 +59,24 @@ def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = N
     """
     if parts is None:
         parts = Parts.from_config(config or ServerConfig(**options))
-    app = falcon.App()
+    app = falcon.App(middleware=middleware(parts))
     app.req_options.strip_url_path_trailing_slash = True
     media.install(app)
     errors.install(app)
     for path, resource in routes(parts):
         app.add_route(path, resource)
     return app
+
+
+def middleware(parts: Parts) -> list:
+    """CORS first (so even a 401 carries its headers), then metrics (so a 401
+    is counted), then the token check."""
+    config, stack = parts.config, []
+    if config.cors_origins:
+        origins = "*" if "*" in config.cors_origins else list(config.cors_origins)
+        stack.append(falcon.CORSMiddleware(allow_origins=origins,
+                                           expose_headers=["Retry-After", "WWW-Authenticate"]))
+    stack.append(RequestMetrics(parts.metrics))
+    if config.token:
+        stack.append(TokenAuth(config.token))
+    return stack

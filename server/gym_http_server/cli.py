@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from . import __version__
+from .auth import TOKEN_ENV_VAR, read_token_file
 from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS, DEFAULT_MAX_NUM_ENVS
 from .server import start_server
 
@@ -33,15 +35,47 @@ def parser() -> argparse.ArgumentParser:
                    help="import MODULE at start to register extra environments (repeatable)")
     p.add_argument("--allow-shutdown", action="store_true",
                    help="let POST /v1/shutdown/ stop the server")
+    p.add_argument("--token", default=None,
+                   help="require 'Authorization: Bearer TOKEN' on every API call (visible in ps: "
+                        f"prefer --token-file or ${TOKEN_ENV_VAR})")
+    p.add_argument("--token-file", default=None, metavar="FILE",
+                   help="read the token from FILE (its first line)")
+    p.add_argument("--env-ttl", type=positive_seconds, default=None, metavar="SECONDS",
+                   help="close instances unused for SECONDS (default: never)")
+    p.add_argument("--cors-origin", dest="cors_origins", action="append", default=[],
+                   metavar="ORIGIN", help="let browser pages from ORIGIN call the API, e.g. "
+                   "https://example.org (repeatable; '*' for any; default: none)")
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error", "critical"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
 
+def positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text}")
+    return value
+
+
+def token_from(args: argparse.Namespace) -> str | None:
+    """--token, else --token-file, else $GYM_HTTP_SERVER_TOKEN, else none."""
+    if args.token:
+        return args.token
+    if args.token_file:
+        return read_token_file(args.token_file)
+    return os.environ.get(TOKEN_ENV_VAR) or None
+
+
 def main(argv: list[str] | None = None) -> None:
     cli = parser()
     args = cli.parse_args(argv)
+    if args.token and args.token_file:
+        cli.error("give --token or --token-file, not both")
+    try:
+        token = token_from(args)
+    except (OSError, ValueError) as error:
+        cli.error(f"--token-file: {error}")
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -50,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
             max_envs=args.max_envs, max_num_envs=args.max_num_envs,
             max_body_bytes=args.max_body_bytes,
             allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
+            token=token, env_ttl=args.env_ttl, cors_origins=tuple(args.cors_origins),
         )
     except KeyboardInterrupt:
         pass

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .catalog import Registry
 from .dataroot import DataRoot
 from .instances import InstanceTable
+from .metrics import Metrics
 from .results import ResultsStore
 from .vectors import VectorTable
 
@@ -27,6 +28,12 @@ class ServerConfig:
     max_num_envs: int = DEFAULT_MAX_NUM_ENVS
     # Recordings and results.sqlite3; None is a per-user data folder.
     data_dir: str | None = None
+    # Required as `Authorization: Bearer <token>` on all but auth.OPEN_ROUTES; None is no auth.
+    token: str | None = field(default=None, repr=False)
+    # Seconds an instance may go unused before the reaper closes it; None keeps it forever.
+    env_ttl: float | None = None
+    # Origins browsers may call from (CORS); empty is none.
+    cors_origins: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,10 +49,13 @@ class Parts:
     request_shutdown: Callable[[], None] = lambda: None
     # Batches; they share the instances' capacity (--max-envs counts sub-envs).
     vectors: VectorTable | None = None
+    metrics: Metrics | None = None
 
     def __post_init__(self) -> None:
         if self.vectors is None:
             self.vectors = VectorTable(self.table.capacity)
+        if self.metrics is None:
+            self.metrics = Metrics(self.table.__len__)
 
     def close_all(self) -> None:
         """Every instance and batch, as the server stops."""

@@ -48,12 +48,36 @@ class UnknownVector(ApiError):
         super().__init__(f"Vector_id {echo(vector_id)} unknown")
 
 
+class VectorExpired(ApiError):
+    """A batch the idle reaper closed."""
+
+    status = falcon.HTTP_404
+    code = "vector_expired"
+
+    def __init__(self, vector_id: str, ttl: float):
+        super().__init__(
+            f"Vector_id {echo(vector_id)} unknown: it expired after {ttl:g} s without use"
+        )
+
+
 class NumEnvsTooLarge(ApiError):
     code = "num_envs_too_large"
 
 
 class WrongBatchSize(ApiError):
     code = "wrong_batch_size"
+
+
+class InstanceExpired(ApiError):
+    """An instance the idle reaper closed: a 400 that reads like an unknown
+    instance to the original clients, with a code of its own."""
+
+    code = "instance_expired"
+
+    def __init__(self, instance_id: str, ttl: float):
+        super().__init__(
+            f"Instance_id {echo(instance_id)} unknown: it expired after {ttl:g} s without use"
+        )
 
 
 class MissingParameter(ApiError):
@@ -177,6 +201,17 @@ class TooManyEnvs(ApiError):
     status = falcon.HTTP_429
     code = "too_many_envs"
 
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message, {"Retry-After": str(retry_after)})
+
+
+class Unauthorized(ApiError):
+    status = falcon.HTTP_401
+    code = "unauthorized"
+
+    def __init__(self, message: str):
+        super().__init__(message, {"WWW-Authenticate": 'Bearer realm="gym-http-server"'})
+
 
 class BodyTooLarge(ApiError):
     status = falcon.HTTP_413
@@ -189,8 +224,9 @@ class ShutdownDisabled(ApiError):
 
 
 # Codes for falcon's own errors (routing, methods, headers), by status.
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "bad_request",
+    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
     411: "length_required",
@@ -214,7 +250,7 @@ def handle_api_error(req, resp, error: ApiError, params) -> None:
 def serialize_http_error(req, resp, error: falcon.HTTPError) -> None:
     """Falcon's own errors (404 route, 405 method, ...) in the API's shape."""
     status = error.status_code
-    code = _HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+    code = HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
     message = error.title or "error"
     if error.description:
         message = f"{message}: {error.description}"

@@ -7,8 +7,11 @@ calls on one environment run one at a time. Resources never touch locks.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +22,12 @@ import gymnasium as gym
 from . import errors
 from .monitor import Recording
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+
+# Ids of evicted entries a table still answers "expired" for, oldest forgotten first.
+REMEMBERED_EXPIRED = 10_000
 
 
 def reset_with_options(env: Any, env_id: str, seed: int | None, options: dict | None) -> Any:
@@ -49,6 +57,8 @@ class Instance:
     total_steps: int = 0
     episode_steps: int = 0
     closed: bool = False
+    # time.monotonic() of the last call that held the instance (the reaper's clock).
+    last_used: float = field(default_factory=time.monotonic)
     recording: Recording | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pending_seed: int | None = None
@@ -145,14 +155,25 @@ class Capacity:
 
 class Table(Generic[T]):
     """Live entries by id, each counting ``size`` sub-environments against a
-    shared ``Capacity``. An entry has ``lock``, ``closed``, ``size`` and
-    ``close()``; the table never asks what else it is."""
+    shared ``Capacity``. An entry has ``lock``, ``closed``, ``last_used``,
+    ``size`` and ``close()``; the table never asks what else it is.
 
-    def __init__(self, capacity: Capacity | int, unknown: Callable[[str], Exception]) -> None:
+    Idle eviction is the table's business too (``evict_idle``): the reaper
+    only keeps time. An evicted id answers ``expired(id, ttl)`` for as long
+    as the table remembers it, and ``unknown(id)`` after that.
+    """
+
+    def __init__(self, capacity: Capacity | int, unknown: Callable[[str], Exception],
+                 expired: Callable[[str, float], Exception] | None = None,
+                 remembered_expired: int = REMEMBERED_EXPIRED) -> None:
         self.capacity = capacity if isinstance(capacity, Capacity) else Capacity(capacity)
         self._unknown = unknown
+        self._expired_error = expired or (lambda entry_id, ttl: unknown(entry_id))
         self._lock = threading.Lock()
         self._entries: dict[str, T] = {}
+        # entry id -> the idle time after which it was evicted; oldest first.
+        self._expired: OrderedDict[str, float] = OrderedDict()
+        self._remembered_expired = remembered_expired
 
     @property
     def max_envs(self) -> int:
@@ -183,23 +204,70 @@ class Table(Generic[T]):
         with self._lock:
             entry = self._entries.get(entry_id)
         if entry is None:
-            raise self._unknown(entry_id)
+            raise self._gone(entry_id)
         with entry.lock:
             if entry.closed:
-                raise self._unknown(entry_id)
-            yield entry
+                raise self._gone(entry_id)
+            entry.last_used = time.monotonic()
+            try:
+                yield entry
+            finally:
+                entry.last_used = time.monotonic()
+
+    def _gone(self, entry_id: str) -> Exception:
+        """The error for an id that names no live entry."""
+        with self._lock:
+            ttl = self._expired.get(entry_id)
+        return self._unknown(entry_id) if ttl is None else self._expired_error(entry_id, ttl)
 
     def close(self, entry_id: str) -> None:
         with self._lock:
             entry = self._entries.pop(entry_id, None)
         if entry is None:
-            raise self._unknown(entry_id)
+            raise self._gone(entry_id)
         with entry.lock:
-            entry.closed = True
+            self._shut(entry)
+
+    def _shut(self, entry: T) -> None:
+        """Close an entry whose lock the caller holds."""
+        entry.closed = True
+        try:
+            entry.close()
+        finally:
+            self.capacity.give_back(entry.size)
+
+    def evict_idle(self, ttl: float) -> list[str]:
+        """Close every entry unused for ``ttl`` seconds; the ids closed.
+
+        An entry in use (its lock held) is never evicted, however long the
+        call takes: the try-lock below skips it, and its clock restarts when
+        the call ends.
+        """
+        cutoff = time.monotonic() - ttl
+        evicted: list[tuple[str, T]] = []
+        with self._lock:
+            for entry_id, entry in list(self._entries.items()):
+                if entry.last_used > cutoff or not entry.lock.acquire(blocking=False):
+                    continue
+                if entry.last_used > cutoff:  # used between the two reads
+                    entry.lock.release()
+                    continue
+                del self._entries[entry_id]
+                self._remember_expired(entry_id, ttl)
+                evicted.append((entry_id, entry))
+        for entry_id, entry in evicted:
             try:
-                entry.close()
+                self._shut(entry)
+            except Exception:  # an env's own close failing must not keep the others open
+                log.exception("closing evicted %s failed", entry_id)
             finally:
-                self.capacity.give_back(entry.size)
+                entry.lock.release()
+        return [entry_id for entry_id, _ in evicted]
+
+    def _remember_expired(self, entry_id: str, ttl: float) -> None:
+        self._expired[entry_id] = ttl
+        while len(self._expired) > self._remembered_expired:
+            self._expired.popitem(last=False)
 
     def close_all(self) -> None:
         with self._lock:
@@ -222,8 +290,10 @@ class Table(Generic[T]):
 class InstanceTable(Table[Instance]):
     """All live instances by id, bounded by ``max_envs``."""
 
-    def __init__(self, max_envs: Capacity | int) -> None:
-        super().__init__(max_envs, errors.UnknownInstance)
+    def __init__(self, max_envs: Capacity | int,
+                 remembered_expired: int = REMEMBERED_EXPIRED) -> None:
+        super().__init__(max_envs, errors.UnknownInstance, errors.InstanceExpired,
+                         remembered_expired)
 
     def add(self, env_id: str, env: gym.Env, **details: Any) -> Instance:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,8 @@ class VectorInstance:
     resets: int = 0
     steps: int = 0
     closed: bool = False
+    # time.monotonic() of the last call that held the batch (the reaper's clock).
+    last_used: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pending_seed: int | None = None
 
@@ -121,7 +124,7 @@ class VectorTable(Table[VectorInstance]):
     """All live batches by id, sharing the instances' capacity."""
 
     def __init__(self, capacity: Capacity | int) -> None:
-        super().__init__(capacity, errors.UnknownVector)
+        super().__init__(capacity, errors.UnknownVector, errors.VectorExpired)
 
     def add(self, env_id: str, env: VectorEnv, mode: str, **details: Any) -> VectorInstance:
         try:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -12,7 +15,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gym_http_server.testing import running_server
+from gym_http_server.testing import ANNOUNCEMENT, running_server
 
 TESTS = Path(__file__).parent
 SPEC_PATH = TESTS.parent.parent / "spec" / "openapi.yaml"
@@ -82,3 +85,51 @@ def error_of(response: httpx.Response, status: int, code: str) -> dict:
     assert body["code"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     return body
+
+
+class ServerProcess:
+    """``python -m gym_http_server`` as an operator runs it, with its process at hand."""
+
+    def __init__(self, tmp_path, *args: str):
+        self.data_dir = tmp_path / "data"
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gym_http_server", "-p", "0", "--data-dir",
+             str(self.data_dir), "--import", "testenvs", *args],
+            stderr=subprocess.PIPE, text=True, env={**os.environ, **server_env()})
+        found = threading.Event()
+        self.url = ""
+
+        def pump() -> None:
+            for line in self.process.stderr:
+                self.lines.append(line)
+                match = ANNOUNCEMENT.search(line)
+                if match and not found.is_set():
+                    self.url = match.group(1)
+                    found.set()
+            found.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        assert found.wait(60) and self.url, "".join(self.lines)
+
+    def stop(self, signum: int) -> int:
+        self.process.send_signal(signum)
+        try:
+            return self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError("the server did not stop:\n" + "".join(self.lines))
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def rss_bytes(self) -> int:
+        """The server's resident memory now (Linux)."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")

@@ -32,7 +32,8 @@ def test_version_and_help():
     out = subprocess.run([sys.executable, "-m", "gym_http_server", "--help"],
                          capture_output=True, text=True)
     for flag in ["--listen", "--port", "--threads", "--max-envs", "--data-dir", "--import",
-                 "--allow-shutdown", "--log-level", "--version"]:
+                 "--allow-shutdown", "--log-level", "--version", "--token", "--token-file",
+                 "--env-ttl", "--cors-origin"]:
         assert flag in out.stdout
 
 

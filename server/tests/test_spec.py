@@ -45,7 +45,7 @@ def test_error_codes_match_the_spec_enum(spec):
     raised = {cls.code for cls in vars(errors).values()
               if isinstance(cls, type) and issubclass(cls, errors.ApiError)}
     assert raised <= documented
-    assert set(errors._HTTP_CODES.values()) | {"internal_error"} <= documented
+    assert set(errors.HTTP_CODES.values()) | {"internal_error"} <= documented
     described = spec["components"]["schemas"]["ErrorCode"]["description"]
     for code in raised:
         assert f"`{code}`" in described, code

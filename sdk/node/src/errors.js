@@ -68,6 +68,9 @@ export class InvalidEnvIdError extends BadRequestError {}
 /** The environment exists but cannot be made here: missing dependencies, bad kwargs or render mode. */
 export class EnvCreationError extends BadRequestError {}
 
+/** The server needs a bearer token and did not get the right one (401): set `token` or GYM_HTTP_TOKEN. */
+export class AuthenticationError extends GymHTTPError {}
+
 /** Shutdown over HTTP is disabled on this server (403). */
 export class PermissionDeniedError extends GymHTTPError {}
 
@@ -92,6 +95,8 @@ export class InternalServerError extends GymHTTPError {}
 /** @type {Record<string, typeof GymHTTPError>} */
 const BY_CODE = {
   unknown_instance: UnknownInstanceError,
+  instance_expired: UnknownInstanceError,
+  unauthorized: AuthenticationError,
   invalid_action: InvalidActionError,
   reset_needed: ResetNeededError,
   malformed_env_id: InvalidEnvIdError,
@@ -121,6 +126,7 @@ const BY_CODE = {
 
 /** @param {number} status */
 function classForStatus(status) {
+  if (status === 401) return AuthenticationError;
   if (status === 403) return PermissionDeniedError;
   if (status === 404 || status === 405) return NotFoundError;
   if (status === 413) return PayloadTooLargeError;

@@ -19,6 +19,7 @@ export {
   ResetNeededError,
   InvalidEnvIdError,
   EnvCreationError,
+  AuthenticationError,
   PermissionDeniedError,
   NotFoundError,
   PayloadTooLargeError,

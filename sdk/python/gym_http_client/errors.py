@@ -63,6 +63,7 @@ class InternalServerError(GymHTTPError):
 
 CODES: dict[str, type[GymHTTPError]] = {
     "unknown_instance": UnknownInstanceError,
+    "instance_expired": UnknownInstanceError,
     "too_many_envs": LimitError,
     "body_too_large": LimitError,
     "shutdown_disabled": AuthError,

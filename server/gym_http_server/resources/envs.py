@@ -82,6 +82,7 @@ class Reset:
         options = params.typed(body, "options", "object")
         with self.parts.table.use(instance_id) as instance:
             observation, info = instance.reset(seed, options)
+            self.parts.metrics.reset(instance.env_id)
             resp.media = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
                 "info": to_wire(info),
@@ -100,6 +101,7 @@ class Step:
         with self.parts.table.use(instance_id) as instance:
             action = decode_action(instance, body["action"])
             observation, reward, terminated, truncated, info = instance.step(action)
+            self.parts.metrics.stepped(instance.env_id)
             result = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
                 "reward": to_wire(reward),

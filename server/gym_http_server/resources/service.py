@@ -6,7 +6,7 @@ from importlib import resources as package_files
 
 import falcon
 
-from .. import __version__, params
+from .. import __version__, metrics, params
 from ..config import Parts
 from ..errors import ShutdownDisabled
 
@@ -17,6 +17,17 @@ class Health:
 
     def on_get(self, req, resp):
         resp.media = {"status": "ok", "version": __version__, "envs": len(self.parts.table)}
+
+
+class MetricsText:
+    """Prometheus text format; open like /healthz (auth.OPEN_ROUTES)."""
+
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    def on_get(self, req, resp):
+        resp.content_type = metrics.CONTENT_TYPE
+        resp.data = self.parts.metrics.exposition()
 
 
 class Spec:
