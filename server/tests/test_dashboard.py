@@ -202,3 +202,19 @@ def test_pages_request_nothing_but_this_server(server, visit):
     outside = [url for url in visit.requests if not is_local(url)]
     assert not outside, outside
     assert not visit.errors, visit.errors
+
+
+def test_a_token_protected_server_is_watched_with_its_token_in_the_fragment(visit):
+    with running_server("--token", "dashboard-secret") as url, httpx.Client(
+            base_url=url, headers={"Authorization": "Bearer dashboard-secret"}) as client:
+        instance_id = create(client)
+        page = visit.page
+        page.goto(f"{url}/dashboard")
+        expect(page.locator("#instances")).to_contain_text("unauthorized")
+        expect(page.locator("#instances")).to_contain_text("#token=")
+        page.goto(f"{url}/dashboard#token=dashboard-secret")
+        page.reload()
+        row = page.locator(f'#instances tr[data-instance-id="{instance_id}"]')
+        expect(row).to_contain_text("CartPole-v1")
+        assert not any("dashboard-secret" in request for request in visit.requests)
+        client.post(f"/v1/envs/{instance_id}/close/")

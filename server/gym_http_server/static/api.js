@@ -9,10 +9,24 @@ export class ApiError extends Error {
   }
 }
 
+const TOKEN_KEY = "gym-http-server-token";
+
+/**
+ * The server's token, for a server started with one: given once in the
+ * address as `#token=...` (a fragment never reaches the server or its logs)
+ * and kept for this tab.
+ */
+function authorization() {
+  const given = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (given) sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(given[1]));
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function request(path, accept) {
   let response;
   try {
-    response = await fetch(path, { headers: { Accept: accept }, cache: "no-store" });
+    response = await fetch(path, { headers: { Accept: accept, ...authorization() }, cache: "no-store" });
   } catch {
     throw new ApiError(`The server did not answer ${path}: is it still running?`);
   }
@@ -23,7 +37,10 @@ async function request(path, accept) {
 async function errorOf(response) {
   try {
     const body = await response.json();
-    return new ApiError(body.message, { status: response.status, code: body.code });
+    const message = response.status === 401
+      ? `${body.message}. Open this page as ${location.pathname}#token=<the server's token>`
+      : body.message;
+    return new ApiError(message, { status: response.status, code: body.code });
   } catch {
     return new ApiError(`HTTP ${response.status} ${response.statusText}`, { status: response.status, code: "http" });
   }
