@@ -74,6 +74,12 @@ def check_render_mode(spec: EnvSpec, render_mode: Any) -> None:
 
 def make(env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
     """A new environment, checked the same way whichever field a setting came in."""
+    return build(*checked(env_id, render_mode, kwargs))
+
+
+def checked(env_id: Any, render_mode: Any = None, kwargs: Any = None) -> tuple[str, dict]:
+    """The registered id and the keyword arguments for ``build``, or the
+    client's error; everything but running the constructor."""
     spec = find_spec(env_id)
     if kwargs is None:
         kwargs = {}
@@ -91,13 +97,18 @@ def make(env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
+    return spec.id, kwargs
+
+
+def build(spec_id: str, kwargs: dict) -> gym.Env:
+    """Run the constructor of a checked id: in this process, or in a backend's worker."""
     try:
-        return gym.make(spec.id, **kwargs)
+        return gym.make(spec_id, **kwargs)
     except (ImportError, gym_error.DependencyNotInstalled) as error:
-        raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+        raise errors.EnvUnavailable(f"Environment '{spec_id}' cannot be loaded here: {error}")
     except Exception as error:  # constructor code run on client-chosen kwargs
         raise errors.EnvCreationFailed(
-            f"Environment '{spec.id}' could not be created with these kwargs: "
+            f"Environment '{spec_id}' could not be created with these kwargs: "
             f"{type(error).__name__}: {echo(error)}"
         )
 

@@ -8,7 +8,9 @@ import os
 
 from . import __version__
 from .auth import TOKEN_ENV_VAR, read_token_file
+from .backends import BACKENDS, RAY_EXTRA
 from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS, DEFAULT_MAX_NUM_ENVS
+from .errors import BackendUnavailable
 from .server import start_server
 
 
@@ -45,6 +47,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cors-origin", dest="cors_origins", action="append", default=[],
                    metavar="ORIGIN", help="let browser pages from ORIGIN call the API, e.g. "
                    "https://example.org (repeatable; '*' for any; default: none)")
+    p.add_argument("--backend", choices=BACKENDS, default="inprocess",
+                   help="where environments run: in this process, or each in a Ray actor "
+                        f"(needs '{RAY_EXTRA}'; default: %(default)s)")
+    p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                   help="with --backend ray: 'auto' or ray://host:port joins a running Ray "
+                        "cluster (default: start a local Ray, stopped with the server)")
+    p.add_argument("--env-num-cpus", type=non_negative, default=None, metavar="CPUS",
+                   help="with --backend ray: CPUs each environment's actor reserves "
+                        "(fractions allowed; default: Ray's default for actors)")
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error", "critical"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -55,6 +66,13 @@ def positive_seconds(text: str) -> float:
     value = float(text)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a non-negative number: {text}")
     return value
 
 
@@ -85,8 +103,11 @@ def main(argv: list[str] | None = None) -> None:
             max_body_bytes=args.max_body_bytes,
             allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
             token=token, env_ttl=args.env_ttl, cors_origins=tuple(args.cors_origins),
+            backend=args.backend, ray_address=args.ray_address, env_num_cpus=args.env_num_cpus,
         )
     except KeyboardInterrupt:
         pass
+    except BackendUnavailable as error:
+        cli.error(str(error))
     except ImportError as error:
         cli.error(f"--import failed: {error}")

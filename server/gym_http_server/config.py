@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .backends import Backend, InProcess
 from .catalog import Registry
 from .dataroot import DataRoot
 from .instances import InstanceTable
@@ -34,6 +35,12 @@ class ServerConfig:
     env_ttl: float | None = None
     # Origins browsers may call from (CORS); empty is none.
     cors_origins: tuple[str, ...] = ()
+    # Where environments run: "inprocess" (this process) or "ray" (one Ray actor each).
+    backend: str = "inprocess"
+    # With backend "ray": None starts a local Ray; "auto" or "ray://host:port" joins a cluster.
+    ray_address: str | None = None
+    # With backend "ray": CPUs each environment's actor reserves; None is Ray's default.
+    env_num_cpus: float | None = None
 
 
 @dataclass
@@ -50,6 +57,8 @@ class Parts:
     # Batches; they share the instances' capacity (--max-envs counts sub-envs).
     vectors: VectorTable | None = None
     metrics: Metrics | None = None
+    # Where instances' environments run (batches stay in this process).
+    backend: Backend = field(default_factory=InProcess)
 
     def __post_init__(self) -> None:
         if self.vectors is None:
@@ -62,11 +71,15 @@ class Parts:
         try:
             self.table.close_all()
         finally:
-            self.vectors.close_all()
+            try:
+                self.vectors.close_all()
+            finally:
+                self.backend.shutdown()
 
     @classmethod
-    def from_config(cls, config: ServerConfig, table: InstanceTable | None = None) -> Parts:
+    def from_config(cls, config: ServerConfig, table: InstanceTable | None = None,
+                    backend: Backend | None = None) -> Parts:
         data_root = DataRoot(config.data_dir)
         table = table if table is not None else InstanceTable(config.max_envs)
-        return cls(config=config, table=table,
-                   data_root=data_root, results=ResultsStore(data_root))
+        return cls(config=config, table=table, data_root=data_root,
+                   results=ResultsStore(data_root), backend=backend or InProcess())

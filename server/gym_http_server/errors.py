@@ -60,6 +60,18 @@ class VectorExpired(ApiError):
         )
 
 
+class EnvProcessDied(ApiError):
+    """An instance whose environment ran in a process that has died (a Ray
+    actor killed, or its node lost): that id answers this until it is closed;
+    every other instance keeps serving."""
+
+    code = "env_process_died"
+
+
+class BackendUnavailable(Exception):
+    """A backend asked for at start-up that cannot run here (its extra is not installed)."""
+
+
 class NumEnvsTooLarge(ApiError):
     code = "num_envs_too_large"
 

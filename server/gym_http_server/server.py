@@ -19,6 +19,7 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask, WSGITask
 
 from .app import create_app
+from .backends import backend_for
 from .config import Parts, ServerConfig
 from .errors import HTTP_CODES
 from .reaper import Reaper
@@ -96,28 +97,39 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
     """Serve the API with waitress until stopped (SIGTERM, Ctrl-C or POST /v1/shutdown/).
 
     ``options`` are ServerConfig fields: max_envs, max_num_envs, max_body_bytes,
-    allow_shutdown, data_dir, token, env_ttl, cors_origins.
+    allow_shutdown, data_dir, token, env_ttl, cors_origins, backend,
+    ray_address, env_num_cpus.
     """
     import_env_modules(list(imports))
     config = ServerConfig(**options)
-    parts = Parts.from_config(config)
-    log.info("recordings and results in %s", parts.data_root.path)
-    warn_if_exposed(listen, config)
-    app = create_app(parts=parts)
-    server = waitress.create_server(
-        app, host=listen, port=port, threads=threads, ident="gym-http-server",
-        max_request_body_size=config.max_body_bytes * WAITRESS_BODY_FACTOR,
-        clear_untrusted_proxy_headers=True,
-    )
-    use_one_send(server)
-    stop = GracefulStop(server)
-    parts.request_shutdown = stop.request
-    stop_on_signals(stop)
-    reaper = None
-    if config.env_ttl:
-        tables = [parts.table, parts.vectors]
-        reaper = Reaper(config.env_ttl, tables, parts.metrics.evicted).start()
-        log.info("instances unused for %g s are closed", config.env_ttl)
+    backend = backend_for(config.backend, ray_address=config.ray_address,
+                          env_num_cpus=config.env_num_cpus, imports=tuple(imports))
+    try:
+        parts = Parts.from_config(config, backend=backend)
+    except BaseException:
+        backend.shutdown()
+        raise
+    try:  # anything failing now still stops the backend (a local Ray) again
+        log.info("recordings and results in %s", parts.data_root.path)
+        warn_if_exposed(listen, config)
+        app = create_app(parts=parts)
+        server = waitress.create_server(
+            app, host=listen, port=port, threads=threads, ident="gym-http-server",
+            max_request_body_size=config.max_body_bytes * WAITRESS_BODY_FACTOR,
+            clear_untrusted_proxy_headers=True,
+        )
+        use_one_send(server)
+        stop = GracefulStop(server)
+        parts.request_shutdown = stop.request
+        stop_on_signals(stop)
+        reaper = None
+        if config.env_ttl:
+            tables = [parts.table, parts.vectors]
+            reaper = Reaper(config.env_ttl, tables, parts.metrics.evicted).start()
+            log.info("instances unused for %g s are closed", config.env_ttl)
+    except BaseException:
+        parts.close_all()
+        raise
     announce(listen, server.effective_port)
     try:
         server.run()

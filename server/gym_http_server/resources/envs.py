@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from .. import catalog, frames, params, spaces
+from .. import frames, params, spaces
 from ..config import Parts
 from ..errors import InvalidAction, InvalidParameter, MissingParameter, UnsupportedSpace
 from ..instances import Instance
@@ -23,7 +23,7 @@ class EnvCollection:
         env_id = params.required(body, "env_id")
         seed = params.seed_param(body)
         kwargs = params.optional(body, "kwargs", {})
-        env = catalog.make(env_id, params.optional(body, "render_mode"), kwargs)
+        env = self.parts.backend.make(env_id, params.optional(body, "render_mode"), kwargs)
         instance = self.parts.table.add(env_id, env, seed=seed, kwargs=kwargs)
         resp.media = {"instance_id": instance.instance_id}
 

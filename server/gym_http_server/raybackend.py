@@ -1,0 +1,162 @@
+"""The Ray backend: each environment in a Ray actor of its own.
+
+The server keeps a ``RemoteEnv`` per instance: a ``gym.Env`` whose spaces,
+render mode, metadata and spec were copied once when the actor built the
+env (they never change), and whose ``reset``, ``step`` and ``render`` are
+one actor call each. Describing an instance, sampling and membership tests
+use the copied spaces and cost no call at all. Recording wraps the
+``RemoteEnv`` on the server, so recordings are written by the server into
+its own data folder, as on the in-process backend.
+
+An actor whose process dies turns every later call on that instance into
+``EnvProcessDied``; other instances are other actors and keep serving.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+import gymnasium as gym
+import ray
+from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+
+from . import catalog, errors
+
+log = logging.getLogger(__name__)
+
+# How long building one env may wait for a worker with the CPUs it asks for.
+SCHEDULE_TIMEOUT_SECONDS = 60.0
+
+
+@ray.remote
+class EnvActor:
+    """Owns one environment; answers API errors as values (their classes
+    take different constructor arguments, so they do not all unpickle)."""
+
+    def __init__(self, imports: tuple[str, ...]) -> None:
+        for module in imports:
+            importlib.import_module(module)
+        self.env: gym.Env | None = None
+
+    def make(self, spec_id: str, kwargs: dict):
+        try:
+            self.env = catalog.build(spec_id, kwargs)
+        except errors.ApiError as error:
+            return Refusal(error)
+        env = self.env
+        return env.action_space, env.observation_space, env.render_mode, env.metadata, env.spec
+
+    def reset(self, seed, options):
+        return self.env.reset(seed=seed, options=options)
+
+    def step(self, action):
+        return self.env.step(action)
+
+    def render(self):
+        return self.env.render()
+
+    def close(self) -> None:
+        if self.env is not None:
+            self.env.close()
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+class Refusal:
+    """An ``ApiError`` raised in the actor, carried back as its class and message."""
+
+    def __init__(self, error: errors.ApiError) -> None:
+        self.kind = type(error)
+        self.message = error.message
+
+    def error(self) -> errors.ApiError:
+        error = self.kind.__new__(self.kind)
+        errors.ApiError.__init__(error, self.message)
+        return error
+
+
+class RemoteEnv(gym.Env):
+    """A ``gym.Env`` whose environment runs in ``actor``."""
+
+    def __init__(self, actor, env_id: str, description: tuple) -> None:
+        self.actor = actor
+        self.env_id = env_id
+        (self.action_space, self.observation_space, self.render_mode,
+         self.metadata, self.spec) = description
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        return self._call(self.actor.reset.remote(seed, options))
+
+    def step(self, action):
+        return self._call(self.actor.step.remote(action))
+
+    def render(self):
+        return self._call(self.actor.render.remote())
+
+    def close(self) -> None:
+        try:
+            ray.get(self.actor.close.remote(), timeout=10)
+        except (RayActorError, RayTaskError, GetTimeoutError):
+            pass  # a dead or stuck actor has nothing left to flush
+        finally:
+            ray.kill(self.actor)
+
+    def _call(self, reference):
+        try:
+            return ray.get(reference)
+        except RayActorError:
+            raise errors.EnvProcessDied(
+                f"The process running this {self.env_id} instance has died; close it "
+                "(DELETE) and create another"
+            )
+        except RayTaskError as error:  # the env's own exception, as in-process
+            cause = getattr(error, "cause", None)
+            if isinstance(cause, Exception):
+                raise cause from None
+            raise
+
+
+class RayBackend:
+    """Environments as Ray actors on a local Ray started here, or on a cluster."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, env_num_cpus: float | None = None,
+                 imports: tuple[str, ...] = ()) -> None:
+        self.imports = tuple(imports)
+        self.options = {} if env_num_cpus is None else {"num_cpus": env_num_cpus}
+        if address is None:  # a Ray of our own, stopped with us
+            ray.init(address="local", include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING)
+        else:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        log.info("Ray backend on %s", ray.get_runtime_context().gcs_address)
+
+    def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
+        spec_id, kwargs = catalog.checked(env_id, render_mode, kwargs)
+        actor = EnvActor.options(**self.options).remote(self.imports)
+        try:
+            description = ray.get(actor.make.remote(spec_id, kwargs),
+                                  timeout=SCHEDULE_TIMEOUT_SECONDS)
+        except GetTimeoutError:
+            ray.kill(actor)
+            raise errors.TooManyEnvs(
+                f"No Ray node had {self.options.get('num_cpus', 0)} CPUs free for another "
+                f"environment within {SCHEDULE_TIMEOUT_SECONDS:g} s; close some first"
+            )
+        except RayActorError:
+            ray.kill(actor)
+            raise errors.EnvProcessDied(f"The process building {spec_id} died")
+        if isinstance(description, Refusal):
+            ray.kill(actor)
+            raise description.error()
+        return RemoteEnv(actor, spec_id, description)
+
+    def shutdown(self) -> None:
+        """Disconnect; a local Ray started by ``__init__`` stops with all its processes."""
+        ray.shutdown()
