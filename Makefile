@@ -8,7 +8,7 @@ SERVER ?=
 PROFILES ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint chromium test-server test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
+.PHONY: serve test lint chromium test-server test-ray test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -49,7 +49,18 @@ $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 
 # The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
 test-server: $(VENV)/.conformance
-	$(PYTEST) -rs server/tests
+	$(PYTEST) -rs server/tests --ignore=server/tests/test_ray.py
+
+# The Ray backend (--backend ray, the `ray` extra): its own tests (actors,
+# a killed actor's coded error, nothing left after SIGTERM, the conformance
+# suite) and the Python SDK's core tests against a server on it.
+$(VENV)/.ray: $(VENV)/.sdk-python server/pyproject.toml
+	$(BIN)/python -m pip install -q -e './server[video,ray]'
+	touch $@
+
+test-ray: $(VENV)/.ray
+	$(PYTEST) -rs server/tests/test_ray.py
+	GYM_HTTP_TEST_SERVER_ARGS="--backend ray" $(PYTEST) -rs sdk/python/tests/test_remote_env.py
 
 # Check any server: `make conformance SERVER=http://host:port [PROFILES="legacy v1"]`;
 # without SERVER, against a reference server started for the run.
@@ -87,7 +98,7 @@ test-julia: $(VENV)/.dev
 	GYM_HTTP_JULIA_HOME=$(abspath $(VENV))/julia-debian11 $(PYTEST) -rs sdk/julia/check
 
 $(VENV)/.bench: $(VENV)/.server bench/requirements.txt
-	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python -m pip install -q -e './server[video,ray]' -r bench/requirements.txt
 	touch $@
 
 # Ratios measured side by side in one run (about 30 s); writes bench/results.json.
@@ -105,7 +116,7 @@ bench-quick: $(VENV)/.bench
 bench-sdk: $(VENV)/.sdk-python
 	$(BIN)/python bench/sdk_overhead.py
 
-test: lint test-server conformance test-conformance test-sdk-python test-node test-julia bench-quick
+test: lint test-server test-ray conformance test-conformance test-sdk-python test-node test-julia bench-quick
 
 clean:
 	rm -rf $(VENV) sdk/node/node_modules

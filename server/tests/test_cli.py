@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -113,3 +114,17 @@ def test_create_app_runs_under_another_wsgi_server():
         error_of(httpx.post(f"{url}/v1/shutdown/"), 403, "shutdown_disabled")
     finally:
         server.shutdown()
+
+
+def test_ray_backend_without_ray_installed_is_a_start_up_error_naming_the_extra(tmp_path):
+    shadow = tmp_path / "ray"  # where `import ray` fails, as where Ray is not installed
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'ray'\")\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "gym_http_server", "-p", "0", "--backend", "ray"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert done.returncode == 2
+    assert "pip install 'gym-http-server[ray]'" in done.stderr
+    assert "listening" not in done.stderr

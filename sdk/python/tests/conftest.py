@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 
@@ -14,7 +15,8 @@ FIXTURE_MODULE = "gym_http_conformance.allspaces"  # registers ALL_SPACES
 
 
 def server_args(*extra: str) -> list[str]:
-    args = list(extra)
+    """``$GYM_HTTP_TEST_SERVER_ARGS`` (``--backend ray`` in ``make test-ray``) first."""
+    args = [*os.environ.get("GYM_HTTP_TEST_SERVER_ARGS", "").split(), *extra]
     if importlib.util.find_spec("gym_http_conformance") is not None:
         args += ["--import", FIXTURE_MODULE]
     return args

@@ -1,0 +1,156 @@
+"""The Ray backend (``--backend ray``): every instance in a Ray actor of its
+own, on a local Ray the server starts and stops. Run by ``make test-ray``,
+which installs the ``ray`` extra first."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import httpx
+import pytest
+
+from conftest import ServerProcess
+
+pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray installs it)")
+
+from gym_http_conformance.cli import main as conformance_main  # noqa: E402
+
+
+def children_by_parent() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        parent = int(text.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(stat.parent.name))
+    return tree
+
+
+def descendants(pid: int) -> set[int]:
+    tree, found, todo = children_by_parent(), set(), [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def actor_pids(server: ServerProcess) -> set[int]:
+    return {pid for pid in descendants(server.process.pid)
+            if command_line(pid).startswith("ray::EnvActor")}
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    process = ServerProcess(tmp_path_factory.mktemp("ray"), "--backend", "ray",
+                            "--import", "gym_http_conformance.allspaces")
+    yield process
+    process.stop(signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
+
+
+def create(http, env_id: str = "CartPole-v1", **body) -> str:
+    response = http.post("/v1/envs/", json={"env_id": env_id, **body})
+    assert response.status_code == 200, response.text
+    return response.json()["instance_id"]
+
+
+def new_actor(server, http) -> tuple[str, int]:
+    before = actor_pids(server)
+    instance_id = create(http)
+    (pid,) = actor_pids(server) - before
+    return instance_id, pid
+
+
+def test_each_instance_runs_in_an_actor_and_steps_like_a_local_env(server, http):
+    instance_id, pid = new_actor(server, http)
+    assert pid != server.process.pid
+    local = gym.make("CartPole-v1")
+    expected, _ = local.reset(seed=7)
+    reset = http.post(f"/v1/envs/{instance_id}/reset/", json={"seed": 7}).json()
+    assert reset["observation"] == pytest.approx(expected.tolist())
+    for action in (0, 1, 1, 0):
+        expected, reward, terminated, truncated, _ = local.step(action)
+        step = http.post(f"/v1/envs/{instance_id}/step/", json={"action": action}).json()
+        assert step["observation"] == pytest.approx(expected.tolist())
+        assert (step["reward"], step["terminated"]) == (reward, terminated)
+    assert http.delete(f"/v1/envs/{instance_id}").status_code == 204
+    deadline = time.monotonic() + 20
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid), "closing the instance left its actor running"
+
+
+def test_the_environment_s_own_refusals_keep_their_codes(http):
+    refused = http.post("/v1/envs/", json={"env_id": "CartPole-v1", "kwargs": {"bogus": 1}})
+    assert (refused.status_code, refused.json()["code"]) == (400, "env_creation_failed")
+    instance_id = create(http)
+    before_reset = http.post(f"/v1/envs/{instance_id}/step/", json={"action": 0})
+    assert before_reset.json()["code"] == "reset_needed"
+    options = http.post(f"/v1/envs/{instance_id}/reset/", json={"options": {"low": "x"}})
+    assert (options.status_code, options.json()["code"]) == (400, "invalid_reset_options")
+    http.delete(f"/v1/envs/{instance_id}")
+
+
+def test_a_killed_actor_is_a_coded_error_on_its_id_and_others_keep_serving(server, http):
+    survivor, _ = new_actor(server, http)
+    victim, pid = new_actor(server, http)
+    for instance_id in (survivor, victim):
+        assert http.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(2):  # and again: the id keeps saying so
+        for call in ("step", "reset"):
+            answer = http.post(f"/v1/envs/{victim}/{call}/", json={"action": 0})
+            assert (answer.status_code, answer.json()["code"]) == (400, "env_process_died")
+    assert http.post(f"/v1/envs/{survivor}/step/", json={"action": 0}).status_code == 200
+    assert http.delete(f"/v1/envs/{victim}").status_code == 204
+    replacement = create(http)
+    assert http.post(f"/v1/envs/{replacement}/reset/", json={}).status_code == 200
+    for instance_id in (survivor, replacement):
+        http.delete(f"/v1/envs/{instance_id}")
+
+
+def test_the_conformance_suite_passes_on_the_ray_backend(server):
+    assert conformance_main([server.url]) == 0
+
+
+def test_sigterm_leaves_no_ray_process_the_server_started(tmp_path):
+    server = ServerProcess(tmp_path, "--backend", "ray")
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        instance_id = create(client)
+        assert client.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+    started = descendants(server.process.pid)
+    assert any(command_line(pid).startswith("ray::EnvActor") for pid in started)
+    assert any("raylet" in command_line(pid) for pid in started)
+    assert server.stop(signal.SIGTERM) == 0
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = {pid: command_line(pid) for pid in started if alive(pid)}
+    assert not left, f"left running after SIGTERM: {left}"
