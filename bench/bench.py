@@ -11,6 +11,11 @@ result. Rows:
 - an image observation over JSON and over msgpack (ALE Pong when ``ale-py``
   is installed, else CartPole rendered to pixels), on a second server,
 - 1, 4 and 16 concurrent clients, each stepping its own CartPole,
+- CartPole ``step`` on a server with ``--backend ray`` (one actor call per
+  step), against the same step in-process on the default backend,
+- 2 clients each stepping its own CPU-heavy env (``burnenv``: a millisecond
+  of pure Python per step) on the default backend, where both share one
+  process and its GIL, and on the Ray backend, where each has a process,
 - batches of 1, 16, 64, 256 and 1024 CartPoles (``POST /v1/vector_envs/``)
   stepped one request per batch over JSON and msgpack, and the same
   ``gymnasium.make_vec`` in-process, in env-steps/s (calls/s x batch size).
@@ -44,6 +49,7 @@ BATCH_SIZES = (1, 16, 64, 256, 1024)
 JSON = "application/json"
 MSGPACK = "application/msgpack"
 ENDLESS = {"max_episode_steps": 10**9}
+BURN_ID = "GymHttpBench/BurnCartPole-v0"  # bench/burnenv.py
 
 
 class Client:
@@ -173,9 +179,9 @@ def per_second(fn, calls: int) -> float:
     return calls / (time.perf_counter() - start)
 
 
-def concurrent_rate(url: str, clients: int, calls: int) -> float:
+def concurrent_rate(url: str, clients: int, calls: int, env_id: str = "CartPole-v1") -> float:
     """Total steps/s of ``clients`` threads, each with its own connection and env."""
-    steppers = [RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS) for _ in range(clients)]
+    steppers = [RemoteStepper(Client(url), env_id, 2, ENDLESS) for _ in range(clients)]
     barrier = threading.Barrier(clients + 1)
 
     def run(stepper: RemoteStepper) -> None:
@@ -226,20 +232,43 @@ def main() -> None:
                                                  os.environ.get("PYTHONPATH", "")])}
     # The image env lives on a server of its own: an emulator loaded into the
     # CartPole server would make its rows slower than they are.
-    with running_server("--log-level", "warning", "--max-envs", "8192") as url, \
-            running_server("--log-level", "warning", *imports, env=server_env) as image_url:
-        rows = build_rows(url, image_url, args, image_id, image_kwargs)
-        rates: dict[str, list[float]] = {}
-        for _ in range(args.rounds):
-            for name, (fn, calls) in rows.items():
-                rates.setdefault(name, []).append(per_second(fn, calls))
+    burn = ("--import", "burnenv")
+    with running_server("--log-level", "warning", "--max-envs", "8192", *burn,
+                        env=server_env) as url:
+        with running_server("--log-level", "warning", *imports, env=server_env) as image_url:
+            rows = build_rows(url, image_url, args, image_id, image_kwargs)
+            rates = interleaved(rows, args.rounds)
         concurrency = {}
         for clients in (1, 4, 16):
             calls = max(args.calls // clients, 5)
             concurrency[clients] = statistics.median(
                 concurrent_rate(url, clients, calls) for _ in range(args.rounds))
-    report(args, {name: statistics.median(values) for name, values in rates.items()},
-           concurrency, image_id)
+        # The Ray rows last, with a Ray of its own running: its processes
+        # share the cores, so the rows above are measured without it, and the
+        # in-process step is measured again next to the Ray one.
+        with running_server("--log-level", "warning", "--backend", "ray", *burn,
+                            env=server_env, timeout=120) as ray_url:
+            rates.update(interleaved({
+                "step JSON, next to Ray": (
+                    RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS), args.calls),
+                "step JSON on Ray": (
+                    RemoteStepper(Client(ray_url), "CartPole-v1", 2, ENDLESS), args.calls),
+            }, args.rounds))
+            heavy = {}
+            for backend, server in (("in-process", url), ("Ray", ray_url)):
+                heavy[backend] = statistics.median(
+                    concurrent_rate(server, 2, max(args.calls // 20, 3), BURN_ID)
+                    for _ in range(args.rounds))
+    report(args, rates, concurrency, image_id, heavy)
+
+
+def interleaved(rows: dict, rounds: int) -> dict[str, float]:
+    """Median calls/s of each row, over rounds that each run every row once."""
+    rates: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, (fn, calls) in rows.items():
+            rates.setdefault(name, []).append(per_second(fn, calls))
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
 def batch_calls(args, num_envs: int) -> int:
@@ -272,7 +301,7 @@ def build_rows(url: str, image_url: str, args, image_id: str, image_kwargs: dict
     return rows
 
 
-def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
+def report(args, rate: dict, concurrency: dict, image_id: str, heavy: dict) -> None:
     floor, step, local = rate["GET /healthz"], rate["step JSON"], rate["in-process step"]
     ratios = {
         "step JSON / healthz floor": step / floor,
@@ -280,6 +309,8 @@ def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
         "step JSON / in-process step": step / local,
         "image msgpack / image JSON": rate["image msgpack"] / rate["image JSON"],
         "image msgpack / image in-process": rate["image msgpack"] / rate["image in-process"],
+        "step JSON on Ray / step JSON": rate["step JSON on Ray"] / rate["step JSON, next to Ray"],
+        "2 CPU-heavy clients, Ray / in-process": heavy["Ray"] / heavy["in-process"],
     }
     for peer in args.peer:
         ratios[f"step JSON / step on {peer}"] = step / rate[f"step on {peer}"]
@@ -299,6 +330,8 @@ def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
             print(f"  {name:42s} {value:10.0f}")
     for clients, value in concurrency.items():
         print(f"  {f'{clients} concurrent clients, steps/s total':42s} {value:10.0f}")
+    for backend, value in heavy.items():
+        print(f"  {f'2 CPU-heavy clients {backend}, steps/s':42s} {value:10.0f}")
     print(f"{'batches of CartPole-v1':44s} {'env-steps/s':>12s} {'calls/s':>10s}")
     for name, value in env_steps.items():
         print(f"  {name:42s} {value:12.0f} {rate[name]:10.0f}")
@@ -309,6 +342,7 @@ def report(args, rate: dict, concurrency: dict, image_id: str) -> None:
         "rounds": args.rounds, "cores": os.cpu_count(), "python": platform.python_version(),
         "numpy": np.__version__, "image_env": image_id, "calls_per_second": rate,
         "concurrent_steps_per_second": {str(k): v for k, v in concurrency.items()},
+        "cpu_heavy_2_clients_steps_per_second": heavy,
         "env_steps_per_second": env_steps,
         "ratios": ratios,
     }
