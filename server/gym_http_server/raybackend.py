@@ -135,7 +135,7 @@ class RayBackend:
                      logging_level=logging.WARNING)
         else:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        log.info("Ray backend on %s", ray.get_runtime_context().gcs_address)
+        log.info("environments run as Ray actors (%s)", address or "a local Ray started here")
 
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         spec_id, kwargs = catalog.checked(env_id, render_mode, kwargs)
