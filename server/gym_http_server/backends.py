@@ -3,12 +3,14 @@
 One small interface, two implementations, as Gymnasium has sync and async
 vector envs. ``make`` checks the request here and hands back a ``gym.Env``
 (reset, step, spaces, render, close); recording wraps that env in
-Gymnasium's wrappers like any other. The instance table holds what ``make``
-hands back and never asks which backend made it.
+Gymnasium's wrappers like any other. ``make_vec`` does the same for a batch
+and hands back a ``VectorEnv``. The tables hold what they hand back and
+never ask which backend made it.
 
-- ``InProcess`` (the default): the env lives in the server process.
-- ``RayBackend`` (``--backend ray``, module ``raybackend``): each env lives
-  in a Ray actor, and what ``make`` hands back forwards each call to it.
+- ``InProcess`` (the default): the envs live in the server process.
+- ``RayBackend`` (``--backend ray``, module ``raybackend``): each instance
+  and each batch lives in a Ray actor, and what ``make`` and ``make_vec``
+  hand back forwards each call to it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import gymnasium as gym
+from gymnasium.vector import VectorEnv
 
 from . import catalog
 from .errors import BackendUnavailable
@@ -27,6 +30,9 @@ RAY_EXTRA = "gym-http-server[ray]"
 class Backend(Protocol):
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env: ...
 
+    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
+                 kwargs: Any = None) -> tuple[VectorEnv, str]: ...
+
     def shutdown(self) -> None: ...
 
 
@@ -37,6 +43,10 @@ class InProcess:
 
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         return catalog.make(env_id, render_mode, kwargs)
+
+    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
+                 kwargs: Any = None) -> tuple[VectorEnv, str]:
+        return catalog.make_vec(env_id, num_envs, mode, kwargs)
 
     def shutdown(self) -> None:
         pass

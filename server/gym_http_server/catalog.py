@@ -151,6 +151,13 @@ def _entry(spec: EnvSpec) -> dict:
 def make_vec(env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None):
     """A new batch from ``gymnasium.make_vec``: the env's own vector entry point
     where it has one, else ``sync``, unless ``mode`` names one."""
+    spec_id, mode, kwargs = checked_vec(env_id, mode, kwargs)
+    return build_vec(spec_id, num_envs, mode, kwargs), mode
+
+
+def checked_vec(env_id: Any, mode: str | None, kwargs: Any = None) -> tuple[str, str, dict]:
+    """The registered id, the vectorization mode and the keyword arguments
+    for ``build_vec``, or the client's error."""
     spec = find_spec(env_id)
     if kwargs is None:
         kwargs = {}
@@ -170,12 +177,17 @@ def make_vec(env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None):
         raise errors.InvalidParameter(
             f"Environment '{spec.id}' has no vector entry point; use 'sync' or 'async'"
         )
+    return spec.id, mode, kwargs
+
+
+def build_vec(spec_id: str, num_envs: int, mode: str, kwargs: dict):
+    """Run ``gymnasium.make_vec`` on checked arguments: here, or in a backend's worker."""
     try:
-        return gym.make_vec(spec.id, num_envs=num_envs, vectorization_mode=mode, **kwargs), mode
+        return gym.make_vec(spec_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
     except (ImportError, gym_error.DependencyNotInstalled) as error:
-        raise errors.EnvUnavailable(f"Environment '{spec.id}' cannot be loaded here: {error}")
+        raise errors.EnvUnavailable(f"Environment '{spec_id}' cannot be loaded here: {error}")
     except Exception as error:  # constructor code run on client-chosen kwargs
         raise errors.EnvCreationFailed(
-            f"Environment '{spec.id}' could not be batched with these kwargs: "
+            f"Environment '{spec_id}' could not be batched with these kwargs: "
             f"{type(error).__name__}: {echo(error)}"
         )

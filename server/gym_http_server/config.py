@@ -57,7 +57,7 @@ class Parts:
     # Batches; they share the instances' capacity (--max-envs counts sub-envs).
     vectors: VectorTable | None = None
     metrics: Metrics | None = None
-    # Where instances' environments run (batches stay in this process).
+    # Where instances' and batches' environments run.
     backend: Backend = field(default_factory=InProcess)
 
     def __post_init__(self) -> None:

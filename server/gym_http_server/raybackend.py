@@ -1,4 +1,4 @@
-"""The Ray backend: each environment in a Ray actor of its own.
+"""The Ray backend: each environment, and each batch, in a Ray actor of its own.
 
 The server keeps a ``RemoteEnv`` per instance: a ``gym.Env`` whose spaces,
 render mode, metadata and spec were copied once when the actor built the
@@ -6,7 +6,8 @@ env (they never change), and whose ``reset``, ``step`` and ``render`` are
 one actor call each. Describing an instance, sampling and membership tests
 use the copied spaces and cost no call at all. Recording wraps the
 ``RemoteEnv`` on the server, so recordings are written by the server into
-its own data folder, as on the in-process backend.
+its own data folder, as on the in-process backend. A batch is a
+``RemoteVectorEnv``, the same for ``gymnasium.make_vec``'s vector env.
 
 An actor whose process dies turns every later call on that instance into
 ``EnvProcessDied``; other instances are other actors and keep serving.
@@ -20,6 +21,7 @@ from typing import Any
 
 import gymnasium as gym
 import ray
+from gymnasium.vector import VectorEnv
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
 from . import catalog, errors
@@ -47,6 +49,15 @@ class EnvActor:
             return Refusal(error)
         env = self.env
         return env.action_space, env.observation_space, env.render_mode, env.metadata, env.spec
+
+    def make_vec(self, spec_id: str, num_envs: int, mode: str, kwargs: dict):
+        try:
+            self.env = catalog.build_vec(spec_id, num_envs, mode, kwargs)
+        except errors.ApiError as error:
+            return Refusal(error)
+        env = self.env
+        return (env.num_envs, env.action_space, env.observation_space, env.single_action_space,
+                env.single_observation_space, env.render_mode, env.metadata, env.spec)
 
     def reset(self, seed, options):
         return self.env.reset(seed=seed, options=options)
@@ -90,35 +101,66 @@ class RemoteEnv(gym.Env):
          self.metadata, self.spec) = description
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        return self._call(self.actor.reset.remote(seed, options))
+        return answer(self.actor.reset.remote(seed, options), self.env_id)
 
     def step(self, action):
-        return self._call(self.actor.step.remote(action))
+        return answer(self.actor.step.remote(action), self.env_id)
 
     def render(self):
-        return self._call(self.actor.render.remote())
+        return answer(self.actor.render.remote(), self.env_id)
 
     def close(self) -> None:
-        try:
-            ray.get(self.actor.close.remote(), timeout=10)
-        except (RayActorError, RayTaskError, GetTimeoutError):
-            pass  # a dead or stuck actor has nothing left to flush
-        finally:
-            ray.kill(self.actor)
+        stop(self.actor)
 
-    def _call(self, reference):
-        try:
-            return ray.get(reference)
-        except RayActorError:
-            raise errors.EnvProcessDied(
-                f"The process running this {self.env_id} instance has died; close it "
-                "(DELETE) and create another"
-            )
-        except RayTaskError as error:  # the env's own exception, as in-process
-            cause = getattr(error, "cause", None)
-            if isinstance(cause, Exception):
-                raise cause from None
-            raise
+
+class RemoteVectorEnv(VectorEnv):
+    """A ``VectorEnv`` whose batch runs in ``actor``."""
+
+    def __init__(self, actor, env_id: str, description: tuple) -> None:
+        self.actor = actor
+        self.env_id = env_id
+        (self.num_envs, self.action_space, self.observation_space, self.single_action_space,
+         self.single_observation_space, self.render_mode, self.metadata,
+         self.spec) = description
+        self.closed = False
+
+    def reset(self, *, seed=None, options: dict | None = None):
+        return answer(self.actor.reset.remote(seed, options), self.env_id)
+
+    def step(self, actions):
+        return answer(self.actor.step.remote(actions), self.env_id)
+
+    def close(self, **kwargs) -> None:
+        if not self.closed:
+            self.closed = True
+            stop(self.actor)
+
+
+def answer(reference, env_id: str):
+    """What an actor call returns; its environment's exception as in-process,
+    or ``EnvProcessDied`` when the actor is gone."""
+    try:
+        return ray.get(reference)
+    except RayActorError:
+        raise errors.EnvProcessDied(
+            f"The process running this {env_id} environment has died; close it "
+            "(DELETE) and create another"
+        )
+    except RayTaskError as error:
+        cause = getattr(error, "cause", None)
+        if isinstance(cause, Exception):
+            raise cause from None
+        raise
+
+
+def stop(actor) -> None:
+    """Let the env close itself (flush what it holds), then end the actor."""
+    try:
+        ray.get(actor.close.remote(), timeout=10)
+    except (RayActorError, RayTaskError, GetTimeoutError):
+        pass  # a dead or stuck actor has nothing left to flush
+    finally:
+        ray.kill(actor)
 
 
 class RayBackend:
@@ -140,9 +182,21 @@ class RayBackend:
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         spec_id, kwargs = catalog.checked(env_id, render_mode, kwargs)
         actor = EnvActor.options(**self.options).remote(self.imports)
+        description = self._built(actor, spec_id, actor.make.remote(spec_id, kwargs))
+        return RemoteEnv(actor, spec_id, description)
+
+    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
+                 kwargs: Any = None) -> tuple[VectorEnv, str]:
+        spec_id, mode, kwargs = catalog.checked_vec(env_id, mode, kwargs)
+        actor = EnvActor.options(**self.options).remote(self.imports)
+        reference = actor.make_vec.remote(spec_id, num_envs, mode, kwargs)
+        description = self._built(actor, spec_id, reference)
+        return RemoteVectorEnv(actor, spec_id, description), mode
+
+    def _built(self, actor, spec_id: str, reference) -> tuple:
+        """The description the actor answers once it has built its env, or the error."""
         try:
-            description = ray.get(actor.make.remote(spec_id, kwargs),
-                                  timeout=SCHEDULE_TIMEOUT_SECONDS)
+            description = ray.get(reference, timeout=SCHEDULE_TIMEOUT_SECONDS)
         except GetTimeoutError:
             ray.kill(actor)
             raise errors.TooManyEnvs(
@@ -155,7 +209,7 @@ class RayBackend:
         if isinstance(description, Refusal):
             ray.kill(actor)
             raise description.error()
-        return RemoteEnv(actor, spec_id, description)
+        return description
 
     def shutdown(self) -> None:
         """Disconnect; a local Ray started by ``__init__`` stops with all its processes."""

@@ -136,6 +136,22 @@ def test_a_killed_actor_is_a_coded_error_on_its_id_and_others_keep_serving(serve
         http.delete(f"/v1/envs/{instance_id}")
 
 
+def test_a_batch_runs_in_an_actor_and_a_killed_one_is_a_coded_error(server, http):
+    before = actor_pids(server)
+    created = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3})
+    assert created.status_code == 200, created.text
+    vector_id = created.json()["vector_id"]
+    (pid,) = actor_pids(server) - before
+    reset = http.post(f"/v1/vector_envs/{vector_id}/reset/", json={"seed": 1}).json()
+    assert len(reset["observations"]) == 3
+    step = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 1, 0]}).json()
+    assert step["rewards"] == [1.0, 1.0, 1.0]
+    os.kill(pid, signal.SIGKILL)
+    answer = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 1, 0]})
+    assert (answer.status_code, answer.json()["code"]) == (400, "env_process_died")
+    assert http.delete(f"/v1/vector_envs/{vector_id}").status_code == 204
+
+
 def test_the_conformance_suite_passes_on_the_ray_backend(server):
     assert conformance_main([server.url]) == 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from .. import catalog, params, spaces
+from .. import params, spaces
 from ..config import Parts
 from ..errors import InvalidParameter, NumEnvsTooLarge
 from ..values import to_wire
@@ -33,7 +33,7 @@ class VectorCollection:
         seed = params.seed_param(body)
         kwargs = params.optional(body, "kwargs", {})
         self.parts.table.capacity.check(num_envs)  # before building a thousand envs
-        env, mode = catalog.make_vec(env_id, num_envs, mode, kwargs)
+        env, mode = self.parts.backend.make_vec(env_id, num_envs, mode, kwargs)
         batch = self.parts.vectors.add(env_id, env, mode, seed=seed, kwargs=kwargs)
         resp.media = {"vector_id": batch.vector_id}
 
