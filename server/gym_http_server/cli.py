@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     args = cli.parse_args(argv)
     if args.token and args.token_file:
         cli.error("give --token or --token-file, not both")
+    if args.backend != "ray" and (args.ray_address or args.env_num_cpus is not None):
+        cli.error("--ray-address and --env-num-cpus need --backend ray")
     try:
         token = token_from(args)
     except (OSError, ValueError) as error:

@@ -72,11 +72,6 @@ class EnvActor:
         if self.env is not None:
             self.env.close()
 
-    def pid(self) -> int:
-        import os
-
-        return os.getpid()
-
 
 class Refusal:
     """An ``ApiError`` raised in the actor, carried back as its class and message."""

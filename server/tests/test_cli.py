@@ -128,3 +128,10 @@ def test_ray_backend_without_ray_installed_is_a_start_up_error_naming_the_extra(
     assert done.returncode == 2
     assert "pip install 'gym-http-server[ray]'" in done.stderr
     assert "listening" not in done.stderr
+
+
+def test_ray_options_without_the_ray_backend_are_refused():
+    for option in (["--ray-address", "auto"], ["--env-num-cpus", "1"]):
+        done = subprocess.run([sys.executable, "-m", "gym_http_server", "-p", "0", *option],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "need --backend ray" in done.stderr

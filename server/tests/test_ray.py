@@ -157,7 +157,7 @@ def test_the_conformance_suite_passes_on_the_ray_backend(server):
 
 
 def test_sigterm_leaves_no_ray_process_the_server_started(tmp_path):
-    server = ServerProcess(tmp_path, "--backend", "ray")
+    server = ServerProcess(tmp_path, "--backend", "ray", "--env-num-cpus", "0.5")
     with httpx.Client(base_url=server.url, timeout=60) as client:
         instance_id = create(client)
         assert client.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
