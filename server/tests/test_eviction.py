@@ -132,3 +132,17 @@ def test_an_instance_held_by_a_call_is_skipped_by_the_sweep():
     assert table.evict_idle(1.0) == []  # the call's end restarted its clock
     assert len(table) == 1
     table.close_all()
+
+
+def test_an_idle_batch_expires_too(ttl_server):
+    http, _ = ttl_server
+    created = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3})
+    assert created.status_code == 200, created.text
+    vid = created.json()["vector_id"]
+    http.post(f"/v1/vector_envs/{vid}/reset/", json={"seed": 1})
+    time.sleep(TTL * 2.5)
+    for method, suffix, body in [("GET", "/", None), ("POST", "/step/", {"actions": [0, 0, 0]}),
+                                 ("POST", "/reset/", {}), ("POST", "/close/", None)]:
+        error_of(http.request(method, f"/v1/vector_envs/{vid}{suffix}", json=body), 404,
+                 "vector_expired")
+    assert vid not in json.dumps(http.get("/v1/vector_envs/").json())
