@@ -29,7 +29,6 @@ from .client import (
     Endpoints,
     Response,
     RetryPolicy,
-    default_headers,
     make_response,
     pick,
     prepare,
@@ -146,10 +145,7 @@ class AsyncHTTPClient(Endpoints):
         transport: httpx.AsyncBaseTransport | None = None,
         encoding: str = "json",
     ):
-        self.base_url = base_url.rstrip("/")
-        self.retry = retry or RetryPolicy()
-        self.headers = default_headers(token)
-        self.encoding = encoding
+        self._configure(base_url, token, retry, encoding)
         self._sender = (
             AsyncSender(self.base_url, timeout, max_connections)
             if transport is None

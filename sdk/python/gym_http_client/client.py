@@ -226,6 +226,15 @@ class Endpoints:
 
     headers: dict[str, str]
 
+    def _configure(
+        self, base_url: str, token: str | None, retry: RetryPolicy | None, encoding: str
+    ) -> None:
+        """What the sync and the async client share: base URL, retries, headers."""
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.headers = default_headers(token)
+        self.encoding = encoding
+
     def _call(self, method: str, path: str, body: Any = NO_BODY, key: str | None = None) -> Any:
         raise NotImplementedError
 
@@ -385,10 +394,7 @@ class HTTPClient(Endpoints):
         transport: httpx.BaseTransport | None = None,
         encoding: str = "json",
     ):
-        self.base_url = base_url.rstrip("/")
-        self.retry = retry or RetryPolicy()
-        self.headers = default_headers(token)
-        self.encoding = encoding
+        self._configure(base_url, token, retry, encoding)
         self._sender = (
             ConnectionPool(self.base_url, timeout, max_connections)
             if transport is None

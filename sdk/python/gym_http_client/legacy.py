@@ -80,6 +80,18 @@ def _body(method: str, data: Any) -> Any:
 class _Calls:
     """The original client's methods, for ``Client`` and ``AsyncClient`` alike."""
 
+    transport_class: type
+
+    def __init__(
+        self,
+        remote_base: str = DEFAULT_BASE_URL,
+        *,
+        token: str | None = None,
+        timeout: float = 30.0,
+    ):
+        self.remote_base = remote_base
+        self.transport = self.transport_class(remote_base, token=token, timeout=timeout)
+
     def _request(self, method: str, route: str, data: Any = None, shape: Shape = None) -> Any:
         raise NotImplementedError
 
@@ -174,15 +186,7 @@ class _Calls:
 class Client(_Calls):
     """Gym client to interface with a gym-http-server (the original ``gym_http_client.Client``)."""
 
-    def __init__(
-        self,
-        remote_base: str = DEFAULT_BASE_URL,
-        *,
-        token: str | None = None,
-        timeout: float = 30.0,
-    ):
-        self.remote_base = remote_base
-        self.transport = HTTPClient(remote_base, token=token, timeout=timeout)
+    transport_class = HTTPClient
 
     def _request(self, method: str, route: str, data: Any = None, shape: Shape = None) -> Any:
         try:
@@ -199,15 +203,7 @@ class Client(_Calls):
 class AsyncClient(_Calls):
     """``Client`` for asyncio: the same methods, awaited, and the same ``ServerError``."""
 
-    def __init__(
-        self,
-        remote_base: str = DEFAULT_BASE_URL,
-        *,
-        token: str | None = None,
-        timeout: float = 30.0,
-    ):
-        self.remote_base = remote_base
-        self.transport = AsyncHTTPClient(remote_base, token=token, timeout=timeout)
+    transport_class = AsyncHTTPClient
 
     async def _request(self, method: str, route: str, data: Any = None, shape: Shape = None) -> Any:
         try:
