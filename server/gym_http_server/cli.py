@@ -33,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None,
                    help="folder for recordings and uploaded results; clients' folders are "
                         "always inside it (default: a per-user data folder)")
+    p.add_argument("--show-data-path", action="store_true",
+                   help="show clients a recording's absolute path on the server when they "
+                        "describe an instance (default: only its folder inside the data folder)")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help="import MODULE at start to register extra environments (repeatable)")
     p.add_argument("--allow-shutdown", action="store_true",
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
             max_envs=args.max_envs, max_num_envs=args.max_num_envs,
             max_body_bytes=args.max_body_bytes,
             allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
+            show_data_path=args.show_data_path,
             token=token, env_ttl=args.env_ttl, cors_origins=tuple(args.cors_origins),
             backend=args.backend, ray_address=args.ray_address, env_num_cpus=args.env_num_cpus,
         )

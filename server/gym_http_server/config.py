@@ -27,8 +27,11 @@ class ServerConfig:
     allow_shutdown: bool = False
     # The most sub-environments one batch (POST /v1/vector_envs/) may have.
     max_num_envs: int = DEFAULT_MAX_NUM_ENVS
-    # Recordings and results.sqlite3; None is a per-user data folder.
+    # recordings/ (clients' folders) and server/ (results.sqlite3, the secret);
+    # None is a per-user data folder.
     data_dir: str | None = None
+    # Whether describing an instance shows its recording's absolute path on the server.
+    show_data_path: bool = False
     # Required as `Authorization: Bearer <token>` on all but auth.OPEN_ROUTES; None is no auth.
     token: str | None = field(default=None, repr=False)
     # Seconds an instance may go unused before the reaper closes it; None keeps it forever.

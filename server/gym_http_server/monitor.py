@@ -155,10 +155,13 @@ class Recording:
         self._flush()
         return self.inner
 
-    def describe(self) -> dict:
-        return {"directory": self.shown_as, "path": str(self.directory),
-                "episodes": len(self.episode_rewards), "video": self.has_video,
-                "videos": [video for video, _ in self.videos]}
+    def describe(self, show_path: bool = False) -> dict:
+        """``path`` (absolute, on the server) only where the operator opted in."""
+        described = {"directory": self.shown_as, "episodes": len(self.episode_rewards),
+                     "video": self.has_video, "videos": [video for video, _ in self.videos]}
+        if show_path:
+            described["path"] = str(self.directory)
+        return described
 
     def _add_video(self, name: str, episode: int) -> None:
         meta = name.removesuffix(".mp4") + ".meta.json"

@@ -1,8 +1,10 @@
 """Uploaded runs: what OpenAI's scoreboard kept, kept locally in SQLite.
 
 ``upload`` reads a recorded folder (the Monitor layout, see ``monitor``) and
-stores the run in ``results.sqlite3`` under the data root. The API key is
-never stored: only a hash of it, which tells uploads of one uploader apart.
+stores the run in ``server/results.sqlite3`` under the data root, where no
+client folder can be. The API key is never stored: only an HMAC of it keyed
+by this server's secret, which tells uploads of one uploader apart and
+cannot be checked against guessed keys without that secret.
 A run's id is derived from the recording's content, so uploading the same
 recording twice finds the run stored the first time instead of adding a copy.
 """
@@ -10,6 +12,7 @@ recording twice finds the run stored the first time instead of adding a copy.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import sqlite3
 import threading
@@ -104,14 +107,15 @@ def _read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise errors.NoRecording(f"Recording file {path.name} cannot be read: {error}") from None
+        reason = getattr(error, "strerror", None) or error  # never the server's absolute path
+        raise errors.NoRecording(f"Recording file {path.name} cannot be read: {reason}") from None
     if not isinstance(data, dict):
         raise errors.NoRecording(f"Recording file {path.name} is not a JSON object")
     return data
 
 
-def uploader_id(api_key: str) -> str:
-    return hashlib.sha256(b"gym-http-server upload\0" + api_key.encode()).hexdigest()[:16]
+def uploader_id(api_key: str, secret: bytes) -> str:
+    return hmac.new(secret, api_key.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 class ResultsStore:
@@ -126,7 +130,7 @@ class ResultsStore:
     def _db(self) -> sqlite3.Connection:
         """Opened on first use, under the lock."""
         if self._connection is None:
-            path = self.data_root.path / "results.sqlite3"
+            path = self.data_root.results_path
             self._connection = sqlite3.connect(path, check_same_thread=False)
             self._connection.row_factory = sqlite3.Row
             with self._connection:
@@ -136,7 +140,7 @@ class ResultsStore:
     def add(self, run: RecordedRun, *, training_dir: str, api_key: str,
             algorithm_id: str | None) -> tuple[str, bool]:
         """The run's id, and whether it is new."""
-        uploader, run_id = uploader_id(api_key), run.fingerprint()
+        uploader, run_id = uploader_id(api_key, self.data_root.secret()), run.fingerprint()
         rewards = run.episode_rewards
         data = {"episode_rewards": rewards, "episode_lengths": run.episode_lengths,
                 "timestamps": run.timestamps, "initial_reset_timestamp":

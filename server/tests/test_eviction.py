@@ -57,7 +57,7 @@ def test_an_idle_instance_expires_on_every_route_and_its_recording_is_flushed(tt
         answer = http.request(method, f"/v1/envs/{iid}{suffix}", json=EVERY_PARAMETER)
         body = error_of(answer, 400, "instance_expired")
         assert body["message"].startswith(f"Instance_id {iid} unknown")  # as the original
-    (stats,) = (data_dir / "idle").glob("openaigym.episode_batch.*.stats.json")
+    (stats,) = (data_dir / "recordings" / "idle").glob("openaigym.episode_batch.*.stats.json")
     assert json.loads(stats.read_text())["episode_lengths"] == [steps]
     (evictions,) = [line for line in http.get("/metrics").text.splitlines()
                     if line.startswith("gym_http_evictions_total ")]

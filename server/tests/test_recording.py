@@ -66,7 +66,7 @@ def test_episodes_are_recorded_in_the_gym_monitor_layout(rec, data_dir):
     played = play_episodes(rec, instance_id, 3)
     assert rec.post(f"/v1/envs/{instance_id}/monitor/close/", content=b'""').status_code == 204
 
-    folder = data_dir / "srv" / "runs" / "cartpole"
+    folder = data_dir / "recordings" / "srv" / "runs" / "cartpole"
     (manifest_path,) = folder.glob("openaigym.manifest.*.manifest.json")
     manifest = json.loads(manifest_path.read_text())
     assert manifest["env_info"]["env_id"] == "CartPole-v1" and manifest["videos"] == []
@@ -86,7 +86,7 @@ def test_describe_shows_the_folder_inside_the_data_root(rec, data_dir):
     rec.post(f"/v1/envs/{instance_id}/monitor/start/", json={"directory": "C:\\runs\\win"})
     recording = rec.get(f"/v1/envs/{instance_id}/").json()["recording"]
     assert recording["directory"] == "runs/win"
-    assert Path(recording["path"]) == (data_dir / "runs" / "win").resolve()
+    assert "path" not in recording  # the server's own paths are the operator's business
     assert recording["episodes"] == 0 and recording["video"] is False
     play_episodes(rec, instance_id, 1)
     assert rec.get(f"/v1/envs/{instance_id}/").json()["recording"]["episodes"] == 1
@@ -106,11 +106,11 @@ def test_path_tricks_never_reach_outside_the_data_root(rec, data_dir, tmp_path, 
     outside.mkdir()
     (outside / "openaigym.manifest.0.1.manifest.json").write_text("{}")
     (outside / "keep.txt").write_text("keep")
-    escape = data_dir / "escape"
+    escape = data_dir / "recordings" / "escape"
     if escape.is_symlink():
         escape.unlink()
     escape.symlink_to(outside, target_is_directory=True)
-    (data_dir / "plain_file").write_text("a file")
+    (data_dir / "recordings" / "plain_file").write_text("a file")
     before = snapshot(outside)
     instance_id = new_instance(rec)
     for force in (True, False):
@@ -127,7 +127,7 @@ def test_path_tricks_never_reach_outside_the_data_root(rec, data_dir, tmp_path, 
 
 
 def test_existing_recording_needs_force_or_resume(rec, data_dir):
-    folder = data_dir / "runs" / "again"
+    folder = data_dir / "recordings" / "runs" / "again"
     first = new_instance(rec)
     rec.post(f"/v1/envs/{first}/monitor/start/", json={"directory": "runs/again"})
     play_episodes(rec, first, 1)
@@ -191,7 +191,7 @@ def test_video_of_every_episode_decodes_to_frames_of_the_env(rec, data_dir):
              json={"directory": "runs/video", "video_callable": 1, "force": True})
     played = play_episodes(rec, instance_id, 3)
     assert rec.post(f"/v1/envs/{instance_id}/monitor/close/").status_code == 204
-    folder = data_dir / "runs" / "video"
+    folder = data_dir / "recordings" / "runs" / "video"
     (stats,) = stats_of(folder)
     assert stats["episode_rewards"] == [reward for reward, _ in played]
     videos = sorted(folder.glob("openaigym.video.*.mp4"))
@@ -214,7 +214,7 @@ def test_closing_an_instance_keeps_its_finished_episodes(rec, data_dir):
     rec.post(f"/v1/envs/{instance_id}/reset/")
     rec.post(f"/v1/envs/{instance_id}/step/", json={"action": 0})
     assert rec.delete(f"/v1/envs/{instance_id}").status_code == 204
-    (stats,) = stats_of(data_dir / "runs" / "closed")
+    (stats,) = stats_of(data_dir / "recordings" / "runs" / "closed")
     assert stats["episode_lengths"] == [length for _, length in played]
 
 
@@ -270,7 +270,7 @@ def test_upload_reads_parameters_as_the_original(rec):
 
 
 def test_unreadable_recordings_are_a_clear_400(rec, data_dir):
-    folder = data_dir / "runs" / "broken"
+    folder = data_dir / "recordings" / "runs" / "broken"
     folder.mkdir(parents=True)
     manifest = folder / "openaigym.manifest.0.1.manifest.json"
     for content in ["{", "[]", '{"stats": "missing.json", "env_info": {"env_id": "X-v0"}}',
@@ -319,7 +319,7 @@ def test_sigterm_closes_recordings_and_keeps_every_finished_episode(tmp_path):
     finally:
         if server.poll() is None:
             server.kill()
-    folder = tmp_path / "stopped"
+    folder = tmp_path / "recordings" / "stopped"
     (stats,) = stats_of(folder)
     assert stats["episode_lengths"] == [length for _, length in played]
     names = sorted(v.name.rsplit(".", 2)[-2] for v in folder.glob("openaigym.video.*.mp4"))
@@ -333,7 +333,7 @@ def test_video_callable_true_films_on_gyms_schedule(rec, data_dir):
     play_episodes(rec, instance_id, 3)
     rec.post(f"/v1/envs/{instance_id}/monitor/close/")
     videos = sorted(v.name.rsplit(".", 2)[-2]
-                    for v in (data_dir / "runs" / "schedule").glob("*.mp4"))
+                    for v in (data_dir / "recordings" / "runs" / "schedule").glob("*.mp4"))
     assert videos == ["video000000", "video000001"]  # 0, 1, then 8
     rec.delete(f"/v1/envs/{instance_id}")
 
@@ -346,7 +346,8 @@ def test_lua_binding_string_flags_read_as_booleans(rec, data_dir):
     lua = {"directory": "runs/lua", "force": "true", "resume": "false", "video_callable": False}
     assert rec.post(f"/v1/envs/{instance_id}/monitor/start/", json=lua).status_code == 204
     rec.post(f"/v1/envs/{instance_id}/monitor/close/")
-    assert [len(stats["episode_rewards"]) for stats in stats_of(data_dir / "runs" / "lua")] == [0]
+    lua_stats = stats_of(data_dir / "recordings" / "runs" / "lua")
+    assert [len(stats["episode_rewards"]) for stats in lua_stats] == [0]
     error_of(rec.post(f"/v1/envs/{instance_id}/monitor/start/",
                       json={"directory": "runs/lua", "force": "yes"}), 400, "invalid_parameter")
     rec.delete(f"/v1/envs/{instance_id}")

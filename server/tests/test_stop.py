@@ -93,5 +93,6 @@ def test_sigterm_while_recording_keeps_every_finished_episode(server):
         http.post(f"/v1/envs/{iid}/reset/")  # a fourth episode, unfinished
         http.post(f"/v1/envs/{iid}/step/", json={"action": 0})
     assert running.stop(signal.SIGTERM) == 0
-    (stats_file,) = (running.data_dir / "run").glob("openaigym.episode_batch.*.stats.json")
+    folder = running.data_dir / "recordings" / "run"
+    (stats_file,) = folder.glob("openaigym.episode_batch.*.stats.json")
     assert json.loads(stats_file.read_text())["episode_lengths"] == lengths

@@ -28,7 +28,7 @@ class EnvCollection:
         resp.media = {"instance_id": instance.instance_id}
 
 
-def describe_instance(instance: Instance) -> dict:
+def describe_instance(instance: Instance, show_path: bool = False) -> dict:
     env, spec = instance.env, instance.env.spec
     return {
         "instance_id": instance.instance_id,
@@ -45,7 +45,7 @@ def describe_instance(instance: Instance) -> dict:
         "episode_steps": instance.episode_steps,
         "action_space": spaces.describe(env.action_space),
         "observation_space": spaces.describe(env.observation_space),
-        "recording": instance.recording.describe() if instance.recording else None,
+        "recording": instance.recording.describe(show_path) if instance.recording else None,
     }
 
 
@@ -55,7 +55,7 @@ class Env:
 
     def on_get(self, req, resp, instance_id):
         with self.parts.table.use(instance_id) as instance:
-            resp.media = describe_instance(instance)
+            resp.media = describe_instance(instance, self.parts.config.show_data_path)
 
     def on_delete(self, req, resp, instance_id):
         self.parts.table.close(instance_id)

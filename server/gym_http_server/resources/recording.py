@@ -32,10 +32,11 @@ class MonitorStart:
                 )
             folder = self.parts.data_root.resolve(directory)
             self.prepare(folder, directory, force=force, resume=resume)
+            self.parts.data_root.make(folder)
             recording = monitor.Recording(instance.env, folder, instance.env_id, video,
                                           shown_as=self.parts.data_root.relative(folder))
             instance.start_recording(recording)
-            log.info("instance %s records into %s", instance_id, folder)
+            log.info("instance %s records into %r", instance_id, folder)
         resp.status = falcon.HTTP_204
 
     def prepare(self, folder, directory: str, *, force: bool, resume: bool) -> None:
