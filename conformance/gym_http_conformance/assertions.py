@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .cases import openapi_document
+from .cases import error_codes, openapi_document
 from .pointer import MISSING, resolve
 
 
@@ -72,11 +72,16 @@ def check_status(status: int, expected: int | list[int]) -> list[str]:
     return [] if status in allowed else [f"expected status {expected}, got {status}"]
 
 
-def check_code(body: Any, code: str) -> list[str]:
+def check_code(body: Any, code: str, status: int | None = None) -> list[str]:
+    """The error code expected, sent with the status the spec's table gives it."""
     failures = check_schema(body, "Error")
     actual = resolve(body, "/code") if body is not MISSING else MISSING
     if actual != code:
         failures.append(f"expected error code {code!r}, got {show(actual)}")
+    entry = error_codes().get(actual) if isinstance(actual, str) else None
+    if status is not None and entry is not None and entry["status"] != status:
+        failures.append(f"error code {actual!r} came with status {status}; "
+                        f"x-error-codes gives it {entry['status']}")
     return failures
 
 

@@ -38,6 +38,13 @@ def openapi_document() -> dict:
     return yaml.safe_load(package_file("openapi.yaml").read_text(encoding="utf-8"))
 
 
+@cache
+def error_codes() -> dict[str, dict]:
+    """The spec's table of error codes (`x-error-codes`): code -> its entry
+    (status, retry, category, description)."""
+    return {entry["code"]: entry for entry in openapi_document()["components"]["x-error-codes"]}
+
+
 @dataclass(frozen=True)
 class CaseFile:
     path: Path

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .cases import openapi_document
+from .cases import error_codes, openapi_document
 
 _TEMPLATE_PARAMETER = re.compile(r"\{[a-z_]+\}")
 
@@ -34,16 +34,10 @@ def operation_for(method: str, path: str) -> tuple[str, dict] | None:
     return None
 
 
-@cache
 def _error_codes() -> dict[str, str]:
-    """`code` -> its line in the ErrorCode description."""
-    text = openapi_document()["components"]["schemas"]["ErrorCode"].get("description", "")
-    lines = {}
-    for line in text.splitlines():
-        match = re.match(r"-\s*`([a-z_]+)`\s*(.*)", line.strip())
-        if match:
-            lines[match.group(1)] = match.group(2)
-    return lines
+    """`code` -> `(status): description`, from the spec's table of codes."""
+    return {code: f"({entry['status']}): {entry['description']}"
+            for code, entry in error_codes().items()}
 
 
 def _first_sentence(text: str) -> str:

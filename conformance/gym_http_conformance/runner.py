@@ -229,7 +229,7 @@ def check_response(response: Response, expect: dict, variables: dict[str, Any]) 
     if "status" in expect:
         problems += assertions.check_status(response.status, expect["status"])
     if "code" in expect:
-        problems += assertions.check_code(body, expect["code"])
+        problems += assertions.check_code(body, expect["code"], response.status)
     if "schema" in expect:
         problems += assertions.check_schema(body, expect["schema"])
     if "headers_present" in expect:

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from gym_http_conformance.assertions import OPERATORS
-from gym_http_conformance.cases import PROFILES, case_schema, load_case_files, openapi_document
+from gym_http_conformance.assertions import OPERATORS, check_code
+from gym_http_conformance.cases import (
+    PROFILES,
+    case_schema,
+    error_codes,
+    load_case_files,
+    openapi_document,
+)
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
 CASE_PATHS = sorted(CASES_DIR.glob("*.json"))
@@ -132,3 +138,18 @@ def test_legacy_cases_check_nothing_the_original_did_not_have():
                 path = re.sub(r"\{\{[a-z0-9_]+\}\}", "x", step["request"]["path"])
                 assert any(method == step["request"]["method"] and re.fullmatch(pattern, path)
                            for method, pattern in ORIGINAL_ROUTES), where
+
+
+def test_every_expected_code_comes_with_the_status_the_table_gives_it():
+    table = error_codes()
+    for case_file in load_case_files(CASES_DIR):
+        for name, step in steps_of(case_file):
+            expect = step.get("expect", {})
+            if "code" in expect and isinstance(expect.get("status"), int):
+                assert expect["status"] == table[expect["code"]]["status"], (case_file.topic, name)
+
+
+def test_a_code_sent_with_another_status_than_the_table_gives_fails():
+    body = {"message": "Instance_id x unknown", "code": "unknown_instance"}
+    assert check_code(body, "unknown_instance", 400) == []
+    assert any("x-error-codes" in failure for failure in check_code(body, "unknown_instance", 404))

@@ -395,12 +395,18 @@ export declare class InvalidActionError extends BadRequestError {}
 export declare class ResetNeededError extends BadRequestError {}
 export declare class InvalidEnvIdError extends BadRequestError {}
 export declare class EnvCreationError extends BadRequestError {}
-export declare class AuthenticationError extends GymHTTPError {}
-export declare class PermissionDeniedError extends GymHTTPError {}
+export declare class AuthError extends GymHTTPError {}
+export declare class AuthenticationError extends AuthError {}
+export declare class PermissionDeniedError extends AuthError {}
 export declare class NotFoundError extends GymHTTPError {}
-export declare class PayloadTooLargeError extends GymHTTPError {}
-export declare class RateLimitError extends GymHTTPError {}
+export declare class LimitError extends GymHTTPError {}
+export declare class PayloadTooLargeError extends LimitError {}
+export declare class RateLimitError extends LimitError {}
 export declare class TooManyEnvsError extends RateLimitError {}
 export declare class NotImplementedError extends GymHTTPError {}
 export declare class InternalServerError extends GymHTTPError {}
 export declare function errorFromResponse(status: number, body: unknown, headers?: Headers): GymHTTPError;
+/** Every code the server sends (the spec's `x-error-codes`), to its error class. */
+export declare const ERROR_CODES: Readonly<Record<string, typeof GymHTTPError>>;
+/** The error class of each category of the spec's `x-error-categories`. */
+export declare const CATEGORY_CLASSES: Readonly<Record<string, typeof GymHTTPError>>;

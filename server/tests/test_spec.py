@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from openapi_spec_validator import validate
 
@@ -40,15 +41,62 @@ def test_every_operation_documents_its_responses_and_has_an_id(spec):
     assert len(ids) == len(set(ids))
 
 
-def test_error_codes_match_the_spec_enum(spec):
-    documented = set(spec["components"]["schemas"]["ErrorCode"]["enum"])
-    raised = {cls.code for cls in vars(errors).values()
-              if isinstance(cls, type) and issubclass(cls, errors.ApiError)}
-    assert raised <= documented
-    assert set(errors.HTTP_CODES.values()) | {"internal_error"} <= documented
-    described = spec["components"]["schemas"]["ErrorCode"]["description"]
-    for code in raised:
-        assert f"`{code}`" in described, code
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+ENTRY_LINE = re.compile(
+    r"^    - \{ code: ([a-z_]+), status: (\d+), retry: (true|false), category: ([a-z_]+), "
+    r"description: \".*\" \}$"
+)
+
+
+def sent_codes() -> dict[str, int]:
+    """Every code the server can send, with its status: one per ApiError
+    class, the codes of falcon's own errors, and the last-resort 500."""
+    sent = {}
+    for cls in vars(errors).values():
+        if isinstance(cls, type) and issubclass(cls, errors.ApiError):
+            status = int(str(cls.status).split()[0])
+            assert sent.setdefault(cls.code, status) == status, cls
+    for status, code in errors.HTTP_CODES.items():
+        assert sent.setdefault(code, status) == status, code
+    sent["internal_error"] = 500
+    return sent
+
+
+def test_every_code_the_server_sends_is_in_the_table_with_its_status_and_no_other(spec):
+    table = {entry["code"]: entry["status"] for entry in spec["components"]["x-error-codes"]}
+    assert sent_codes() == table
+
+
+def test_the_error_code_enum_lists_the_table(spec):
+    table = [entry["code"] for entry in spec["components"]["x-error-codes"]]
+    assert len(table) == len(set(table))
+    assert set(spec["components"]["schemas"]["ErrorCode"]["enum"]) == set(table)
+
+
+def test_every_table_entry_is_complete_and_its_category_defined(spec):
+    categories = spec["components"]["x-error-categories"]
+    for entry in spec["components"]["x-error-codes"]:
+        assert set(entry) == {"code", "status", "retry", "category", "description"}, entry
+        assert entry["category"] in categories, entry
+        assert isinstance(entry["retry"], bool) and 400 <= entry["status"] < 600, entry
+        assert entry["description"].strip(), entry
+    assert {e["category"] for e in spec["components"]["x-error-codes"]} == set(categories)
+
+
+def test_retry_depends_on_the_status_alone(spec):
+    """SDKs decide retries before reading a body (and for bodies a proxy
+    wrote), so two codes of one status may not disagree about retrying."""
+    by_status = {}
+    for entry in spec["components"]["x-error-codes"]:
+        assert by_status.setdefault(entry["status"], entry["retry"]) == entry["retry"], entry
+
+
+def test_each_table_entry_is_one_line_in_its_flow_form(spec):
+    """Clients without a YAML library (Julia's tests) read the table line by line."""
+    lines = [m.groups() for m in map(ENTRY_LINE.match, SPEC_PATH.read_text().splitlines()) if m]
+    parsed = [(e["code"], str(e["status"]), str(e["retry"]).lower(), e["category"])
+              for e in spec["components"]["x-error-codes"]]
+    assert lines == parsed
 
 
 SCHEMA_KEYWORDS = {

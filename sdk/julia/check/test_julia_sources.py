@@ -247,6 +247,7 @@ isnan join joinpath keys length lowercase lpad map match max maximum min nameof 
 occursin pairs parse permutedims print println prod push! rand read readdir replace repr
 reshape rethrow reverse rpad rstrip selectdim size sleep something sort sort! split sprint
 startswith string strip sum take! throw tryparse typeof unique uppercase values write zip
+delete! eachline
 """.split()
 )
 

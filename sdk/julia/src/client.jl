@@ -5,11 +5,12 @@
     GymClient(base_url = "http://127.0.0.1:5000"; token = nothing, timeout = 30, retries = 2)
 
 A connection to one gym-http-server. `token` is sent as `Authorization: Bearer`
-for servers behind an authenticating proxy. `timeout` (seconds) bounds both
-connecting and waiting for an answer. `retries` is how many times an idempotent
-request (GET, PUT, DELETE) is repeated after a connection failure or a
-429/502/503/504; POSTs are never repeated, since a repeated `step!` would
-advance the episode twice.
+(to a server started with a token, or behind an authenticating proxy); without
+it, the `GYM_HTTP_TOKEN` environment variable is used when set and not empty.
+`timeout` (seconds) bounds both connecting and waiting for an answer. `retries`
+is how many times an idempotent request (GET, PUT, DELETE) is repeated after a
+connection failure or a 408/429/500/502/503/504; POSTs are never repeated,
+since a repeated `step!` would advance the episode twice.
 """
 struct GymClient
     base_url::String
@@ -18,8 +19,16 @@ struct GymClient
     retries::Int
 end
 
+const TOKEN_ENV_VAR = "GYM_HTTP_TOKEN"
+
+"The token from the environment: `GYM_HTTP_TOKEN`, or nothing when unset or empty."
+function token_from_env()
+    token = get(ENV, TOKEN_ENV_VAR, "")
+    return isempty(token) ? nothing : token
+end
+
 function GymClient(base_url::AbstractString = "http://127.0.0.1:5000";
-                   token = nothing, timeout::Real = 30, retries::Integer = 2)
+                   token = token_from_env(), timeout::Real = 30, retries::Integer = 2)
     timeout > 0 || throw(ArgumentError("timeout must be positive, got $timeout"))
     retries >= 0 || throw(ArgumentError("retries must be >= 0, got $retries"))
     return GymClient(String(rstrip(base_url, '/')),
@@ -59,7 +68,7 @@ function header_value(headers, name::AbstractString)
 end
 
 const IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
-const RETRYABLE_STATUSES = (429, 502, 503, 504)
+const RETRYABLE_STATUSES = (408, 429, 500, 502, 503, 504)
 const MAX_RETRY_AFTER = 60.0
 
 """
@@ -86,7 +95,8 @@ give up. A pure function so the policy can be tested without a network.
 `attempt` counts the attempts made so far (1 after the first failure).
 `status` is the HTTP status, or `nothing` when no answer arrived (connection
 refused, timeout). Only idempotent methods are retried, only after transport
-failures or 429/502/503/504, at most `retries` times. The wait grows
+failures or 408/429/500/502/503/504 (the statuses whose codes the spec's
+`x-error-codes` marks `retry: true`, and a proxy's), at most `retries` times. The wait grows
 exponentially from `base`, is capped at `cap`, is spread by `jitter` in [0, 1)
 so clients do not retry in lockstep, and is never shorter than the server's
 `Retry-After` (itself capped at $(MAX_RETRY_AFTER) s).

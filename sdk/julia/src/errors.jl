@@ -18,7 +18,7 @@ struct BadRequestError <: GymHTTPError
     message::String
 end
 
-"The instance id is not live on the server (never created, or closed)."
+"The instance or batch is gone: never created, closed, expired, or its process died. Make a new one."
 struct UnknownInstanceError <: GymHTTPError
     status::Int
     code::String
@@ -32,7 +32,7 @@ struct InvalidActionError <: GymHTTPError
     message::String
 end
 
-"A server limit was hit: too many live instances (429) or a body too large (413)."
+"A server limit was hit: too many live instances (429), a batch too large, or a body too large (413)."
 struct LimitError <: GymHTTPError
     status::Int
     code::String
@@ -46,14 +46,14 @@ struct AuthError <: GymHTTPError
     message::String
 end
 
-"No such route on the server (404)."
+"No such route, method or uploaded run on the server (404, 405)."
 struct NotFoundError <: GymHTTPError
     status::Int
     code::String
     message::String
 end
 
-"The server knows the call but does not implement it (501), e.g. monitor and upload."
+"The server cannot do this at all: video without an encoder (501), a space kind it cannot carry."
 struct NotImplementedByServerError <: GymHTTPError
     status::Int
     code::String
@@ -85,16 +85,62 @@ end
 
 RequestTimeoutError(message::AbstractString) = RequestTimeoutError(0, "timeout", String(message))
 
-const ERROR_TYPES_BY_CODE = Dict{String,Type}(
-    "unknown_instance" => UnknownInstanceError,
-    "invalid_action" => InvalidActionError,
-    "too_many_envs" => LimitError,
-    "body_too_large" => LimitError,
-    "shutdown_disabled" => AuthError,
-    "unauthorized" => AuthError,
-    "forbidden" => AuthError,
+"""
+The type of each category of the spec's error table
+(`components.x-error-categories` in spec/openapi.yaml): a code's type is its
+category's type, or a member of it that says more.
+"""
+const CATEGORY_TYPES = Dict{String,Type}(
+    "invalid_request" => Union{BadRequestError,InvalidActionError},
+    "gone" => UnknownInstanceError,
     "not_found" => NotFoundError,
-    "not_implemented" => NotImplementedByServerError,
+    "capacity" => LimitError,
+    "auth" => AuthError,
+    "unsupported" => NotImplementedByServerError,
+    "server" => ServerError,
+)
+
+"Every code the server sends (the spec's `components.x-error-codes`), to its type."
+const ERROR_TYPES_BY_CODE = Dict{String,Type}(
+    "bad_request" => BadRequestError,
+    "malformed_json" => BadRequestError,
+    "malformed_msgpack" => BadRequestError,
+    "missing_parameter" => BadRequestError,
+    "invalid_parameter" => BadRequestError,
+    "malformed_env_id" => BadRequestError,
+    "unknown_env_id" => BadRequestError,
+    "deprecated_env_id" => BadRequestError,
+    "env_id_refused" => BadRequestError,
+    "env_unavailable" => BadRequestError,
+    "env_creation_failed" => BadRequestError,
+    "invalid_render_mode" => BadRequestError,
+    "invalid_reset_options" => BadRequestError,
+    "reset_needed" => BadRequestError,
+    "invalid_directory" => BadRequestError,
+    "recording_exists" => BadRequestError,
+    "already_recording" => BadRequestError,
+    "recording_in_progress" => BadRequestError,
+    "video_needs_rgb_array" => BadRequestError,
+    "png_needs_rgb_array" => BadRequestError,
+    "no_recording" => BadRequestError,
+    "wrong_batch_size" => BadRequestError,
+    "length_required" => BadRequestError,
+    "unsupported_media_type" => BadRequestError,
+    "invalid_action" => InvalidActionError,
+    "unknown_instance" => UnknownInstanceError,
+    "instance_expired" => UnknownInstanceError,
+    "env_process_died" => UnknownInstanceError,
+    "unknown_vector" => UnknownInstanceError,
+    "vector_expired" => UnknownInstanceError,
+    "not_found" => NotFoundError,
+    "method_not_allowed" => NotFoundError,
+    "unknown_run" => NotFoundError,
+    "too_many_envs" => LimitError,
+    "num_envs_too_large" => LimitError,
+    "body_too_large" => LimitError,
+    "unauthorized" => AuthError,
+    "shutdown_disabled" => AuthError,
+    "unsupported_space" => NotImplementedByServerError,
     "video_unavailable" => NotImplementedByServerError,
     "internal_error" => ServerError,
 )
@@ -109,7 +155,7 @@ function error_type(status::Integer, code::AbstractString)
     known = get(ERROR_TYPES_BY_CODE, code, nothing)
     known === nothing || return known
     status in (401, 403) && return AuthError
-    status == 404 && return NotFoundError
+    status in (404, 405) && return NotFoundError
     status in (413, 429) && return LimitError
     status == 501 && return NotImplementedByServerError
     status >= 500 && return ServerError

@@ -21,6 +21,10 @@ const STEP_FIELDS = ("comment", "request", "expect", "save")
 const REQUEST_FIELDS = ("method", "path", "body", "raw_body", "headers")
 const EXPECT_FIELDS = ("status", "schema", "code", "headers_present", "content_type", "assert")
 
+"The profile whose cases need the server's token (`{{token}}` in a case)."
+const AUTH_PROFILE = "auth"
+const NO_TOKEN = "the auth profile needs the server's token: set GYM_HTTP_TOKEN (or pass `token`)"
+
 "Schema checks skipped because Julia has no validator here; reported at the end."
 const SCHEMA_CHECKS_SKIPPED = Ref(0)
 
@@ -365,9 +369,11 @@ function run_case(client::GymClient, case::AbstractDict, envs)
     profile = String(get(case, "profile", ""))
     absent_envs = missing_envs(envs, get(case, "requires_envs", Any[]))
     isempty(absent_envs) || return CaseOutcome(name, profile, "cannot create " * join(absent_envs, "; "), String[])
+    profile == AUTH_PROFILE && client.token === nothing && return CaseOutcome(name, profile, NO_TOKEN, String[])
     failures = ["unknown case field $(repr(f))" for f in unknown_fields(case, CASE_FIELDS)]
     profile in PROFILES || push!(failures, "profile $(repr(profile)) is not one of $(join(PROFILES, ", "))")
     vars = Dict{String,Any}()
+    client.token === nothing || (vars["token"] = client.token)
     on_missing_route = false
     if isempty(failures)
         for (index, step) in enumerate(case["steps"])

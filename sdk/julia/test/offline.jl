@@ -10,7 +10,7 @@
     @test GymHTTP.api_error(400, """{"message": "m", "code": "invalid_action"}""") isa InvalidActionError
     @test GymHTTP.api_error(400, """{"message": "m", "code": "reset_needed"}""") isa BadRequestError
     @test GymHTTP.api_error(429, """{"message": "m", "code": "too_many_envs"}""") isa LimitError
-    @test GymHTTP.api_error(501, """{"message": "m", "code": "not_implemented"}""") isa NotImplementedByServerError
+    @test GymHTTP.api_error(501, """{"message": "m", "code": "video_unavailable"}""") isa NotImplementedByServerError
     @test GymHTTP.api_error(502, "<html>bad gateway</html>") isa ServerError
     @test GymHTTP.api_error(401, "") isa AuthError
     @test GymHTTP.api_error(404, "") isa NotFoundError

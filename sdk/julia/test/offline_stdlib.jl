@@ -42,6 +42,55 @@ end
     @test GymHTTP.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") === nothing
 end
 
+"""
+The spec's error table (`components.x-error-codes`), one entry a line in a
+fixed flow form (the server's tests hold the spec to it): (code, status,
+retry, category) tuples.
+"""
+function spec_error_table()
+    spec = joinpath(@__DIR__, "..", "..", "..", "spec", "openapi.yaml")
+    pattern = r"^    - \{ code: ([a-z_]+), status: (\d+), retry: (true|false), category: ([a-z_]+), "
+    table = Tuple{String,Int,Bool,String}[]
+    for line in eachline(spec)
+        m = match(pattern, line)
+        m === nothing || push!(table, (String(m[1]), parse(Int, m[2]), m[3] == "true", String(m[4])))
+    end
+    return table
+end
+
+@testset "errors follow the spec's table of codes" begin
+    table = spec_error_table()
+    @test length(table) >= 40
+    # unmapped codes, and codes mapped that the server never sends
+    @test sort([entry[1] for entry in table]) == sort(collect(keys(GymHTTP.ERROR_TYPES_BY_CODE)))
+    @test sort(unique([entry[4] for entry in table])) == sort(collect(keys(GymHTTP.CATEGORY_TYPES)))
+    for (code, status, retry, category) in table
+        # each code's type belongs to its category
+        @test GymHTTP.error_type(status, code) <: GymHTTP.CATEGORY_TYPES[category]
+        # an idempotent request is retried exactly when the table says
+        @test (GymHTTP.retry_delay("GET", 1, status; jitter = 0.0) !== nothing) == retry
+        @test GymHTTP.retry_delay("POST", 1, status; jitter = 0.0) === nothing
+    end
+    for code in ("instance_expired", "unknown_vector", "vector_expired", "env_process_died")
+        @test GymHTTP.error_type(400, code) === UnknownInstanceError
+    end
+end
+
+@testset "the token comes from GYM_HTTP_TOKEN when not given" begin
+    saved = get(ENV, "GYM_HTTP_TOKEN", nothing)
+    try
+        ENV["GYM_HTTP_TOKEN"] = "from-the-environment"
+        @test GymClient("http://127.0.0.1:1").token == "from-the-environment"
+        @test GymClient("http://127.0.0.1:1"; token = "given").token == "given"
+        ENV["GYM_HTTP_TOKEN"] = ""
+        @test GymClient("http://127.0.0.1:1").token === nothing
+        delete!(ENV, "GYM_HTTP_TOKEN")
+        @test GymClient("http://127.0.0.1:1").token === nothing
+    finally
+        saved === nothing ? delete!(ENV, "GYM_HTTP_TOKEN") : (ENV["GYM_HTTP_TOKEN"] = saved)
+    end
+end
+
 @testset "errors are chosen by code, then status" begin
     @test GymHTTP.error_type(400, "unknown_instance") === UnknownInstanceError
     @test GymHTTP.error_type(400, "invalid_action") === InvalidActionError
@@ -53,7 +102,7 @@ end
     @test GymHTTP.error_type(403, "shutdown_disabled") === AuthError
     @test GymHTTP.error_type(401, "") === AuthError
     @test GymHTTP.error_type(404, "") === NotFoundError
-    @test GymHTTP.error_type(501, "not_implemented") === NotImplementedByServerError
+    @test GymHTTP.error_type(501, "video_unavailable") === NotImplementedByServerError
     @test GymHTTP.error_type(501, "") === NotImplementedByServerError
     @test GymHTTP.error_type(500, "internal_error") === ServerError
     @test GymHTTP.error_type(503, "") === ServerError

@@ -48,8 +48,9 @@ export class APIUserAbortError extends GymHTTPError {
 }
 
 /**
- * The instance id is not (or no longer) live on the server. Not a subclass of
- * BadRequestError: it means "gone", whatever status the server uses for it.
+ * The instance or batch is gone: never created, closed, expired, or its
+ * process died. Not a subclass of BadRequestError: it means "make a new one",
+ * whatever status the server uses for it.
  */
 export class UnknownInstanceError extends GymHTTPError {}
 
@@ -68,35 +69,73 @@ export class InvalidEnvIdError extends BadRequestError {}
 /** The environment exists but cannot be made here: missing dependencies, bad kwargs or render mode. */
 export class EnvCreationError extends BadRequestError {}
 
+/** The server refused the caller (401) or the operation (403). */
+export class AuthError extends GymHTTPError {}
+
 /** The server needs a bearer token and did not get the right one (401): set `token` or GYM_HTTP_TOKEN. */
-export class AuthenticationError extends GymHTTPError {}
+export class AuthenticationError extends AuthError {}
 
 /** Shutdown over HTTP is disabled on this server (403). */
-export class PermissionDeniedError extends GymHTTPError {}
+export class PermissionDeniedError extends AuthError {}
 
-/** No such route (404) or method (405). */
+/** No such route (404), method (405) or uploaded run. */
 export class NotFoundError extends GymHTTPError {}
 
+/** A server limit was hit: live environments, batch size, body size. */
+export class LimitError extends GymHTTPError {}
+
 /** The request body exceeds the server's limit (413). */
-export class PayloadTooLargeError extends GymHTTPError {}
+export class PayloadTooLargeError extends LimitError {}
 
 /** Too many requests (429). */
-export class RateLimitError extends GymHTTPError {}
+export class RateLimitError extends LimitError {}
 
 /** The server already runs its `--max-envs` instances. */
 export class TooManyEnvsError extends RateLimitError {}
 
-/** The server does not implement the call: a 501, or PNG frames asked of a server that cannot send them. */
+/** The server cannot do this at all: a 501 (video without an encoder), a space kind it cannot carry, or PNG frames asked of a server that cannot send them. */
 export class NotImplementedError extends GymHTTPError {}
 
 /** The server failed (5xx). */
 export class InternalServerError extends GymHTTPError {}
 
-/** @type {Record<string, typeof GymHTTPError>} */
-const BY_CODE = {
-  unknown_instance: UnknownInstanceError,
-  instance_expired: UnknownInstanceError,
-  unauthorized: AuthenticationError,
+/**
+ * The class of each category of the spec's error table
+ * (`components.x-error-categories` in spec/openapi.yaml).
+ * @type {Readonly<Record<string, typeof GymHTTPError>>}
+ */
+export const CATEGORY_CLASSES = Object.freeze({
+  invalid_request: BadRequestError,
+  gone: UnknownInstanceError,
+  not_found: NotFoundError,
+  capacity: LimitError,
+  auth: AuthError,
+  unsupported: NotImplementedError,
+  server: InternalServerError,
+});
+
+/**
+ * Every code the server sends (`components.x-error-codes`), to its class: its
+ * category's class, or a subclass of it that says more.
+ * @type {Readonly<Record<string, typeof GymHTTPError>>}
+ */
+export const ERROR_CODES = Object.freeze({
+  bad_request: BadRequestError,
+  malformed_json: BadRequestError,
+  malformed_msgpack: BadRequestError,
+  missing_parameter: BadRequestError,
+  invalid_parameter: BadRequestError,
+  invalid_reset_options: BadRequestError,
+  invalid_directory: BadRequestError,
+  recording_exists: BadRequestError,
+  already_recording: BadRequestError,
+  recording_in_progress: BadRequestError,
+  video_needs_rgb_array: BadRequestError,
+  png_needs_rgb_array: BadRequestError,
+  no_recording: BadRequestError,
+  wrong_batch_size: BadRequestError,
+  length_required: BadRequestError,
+  unsupported_media_type: BadRequestError,
   invalid_action: InvalidActionError,
   reset_needed: ResetNeededError,
   malformed_env_id: InvalidEnvIdError,
@@ -106,23 +145,23 @@ const BY_CODE = {
   env_unavailable: EnvCreationError,
   env_creation_failed: EnvCreationError,
   invalid_render_mode: EnvCreationError,
-  bad_request: BadRequestError,
-  malformed_json: BadRequestError,
-  missing_parameter: BadRequestError,
-  invalid_parameter: BadRequestError,
-  invalid_reset_options: BadRequestError,
-  unsupported_space: BadRequestError,
-  length_required: BadRequestError,
-  unsupported_media_type: BadRequestError,
-  shutdown_disabled: PermissionDeniedError,
+  unknown_instance: UnknownInstanceError,
+  instance_expired: UnknownInstanceError,
+  env_process_died: UnknownInstanceError,
+  unknown_vector: UnknownInstanceError,
+  vector_expired: UnknownInstanceError,
   not_found: NotFoundError,
   method_not_allowed: NotFoundError,
-  body_too_large: PayloadTooLargeError,
+  unknown_run: NotFoundError,
   too_many_envs: TooManyEnvsError,
-  not_implemented: NotImplementedError,
+  num_envs_too_large: LimitError,
+  body_too_large: PayloadTooLargeError,
+  unauthorized: AuthenticationError,
+  shutdown_disabled: PermissionDeniedError,
+  unsupported_space: NotImplementedError,
   video_unavailable: NotImplementedError,
   internal_error: InternalServerError,
-};
+});
 
 /** @param {number} status */
 function classForStatus(status) {
@@ -151,6 +190,6 @@ export function errorFromResponse(status, body, headers) {
   const message = typeof fields.message === "string"
     ? fields.message
     : `HTTP ${status}${typeof body === "string" && body ? `: ${body.slice(0, 200)}` : ""}`;
-  const ErrorClass = (code && BY_CODE[code]) || classForStatus(status);
+  const ErrorClass = (code !== undefined && Object.hasOwn(ERROR_CODES, code) && ERROR_CODES[code]) || classForStatus(status);
   return new ErrorClass(message, { status, code, body, headers });
 }

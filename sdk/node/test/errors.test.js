@@ -4,9 +4,49 @@ import {
   GymClient, errorFromResponse, GymHTTPError, UnknownInstanceError, BadRequestError, InvalidActionError,
   ResetNeededError, InvalidEnvIdError, EnvCreationError, NotImplementedError, NotFoundError,
   PermissionDeniedError, InternalServerError, RateLimitError, TooManyEnvsError, PayloadTooLargeError,
-  APIConnectionError,
+  APIConnectionError, LimitError, ERROR_CODES, CATEGORY_CLASSES, retryDelay,
 } from "../src/index.js";
 import { startServer } from "./support/server.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const SPEC_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "spec", "openapi.yaml");
+
+/** The spec's error table (`components.x-error-codes`) and categories, or null without the yaml devDependency. */
+async function errorTable() {
+  let parse;
+  try {
+    ({ parse } = await import("yaml"));
+  } catch {
+    return null;
+  }
+  const components = parse(readFileSync(SPEC_PATH, "utf8")).components;
+  return { codes: components["x-error-codes"], categories: components["x-error-categories"] };
+}
+
+const table = await errorTable();
+if (!table) console.warn("SKIPPED: the error-table tests need the yaml devDependency (npm ci)");
+
+test("every code in the spec's table is mapped, and nothing else", { skip: !table && "no yaml" }, () => {
+  assert.deepEqual(Object.keys(ERROR_CODES).sort(), table.codes.map((e) => e.code).sort());
+  assert.deepEqual(Object.keys(CATEGORY_CLASSES).sort(), Object.keys(table.categories).sort());
+});
+
+test("each code's class is its category's class or a subclass", { skip: !table && "no yaml" }, () => {
+  for (const entry of table.codes) {
+    const error = errorFromResponse(entry.status, { message: "m", code: entry.code });
+    assert.ok(error instanceof CATEGORY_CLASSES[entry.category], `${entry.code} is not a ${CATEGORY_CLASSES[entry.category].name}`);
+  }
+});
+
+test("an idempotent request is retried exactly when the spec's table says", { skip: !table && "no yaml" }, () => {
+  for (const entry of table.codes) {
+    const delay = retryDelay({ retriesSoFar: 0, maxRetries: 2, idempotent: true, status: entry.status, random: () => 0 });
+    assert.equal(delay !== null, entry.retry, entry.code);
+    assert.equal(retryDelay({ retriesSoFar: 0, maxRetries: 2, idempotent: false, status: entry.status }), null);
+  }
+});
 
 test("the code chooses the class before the status", () => {
   const error = errorFromResponse(400, { message: "Instance_id 0badf00d unknown", code: "unknown_instance" });
@@ -27,7 +67,9 @@ test("each known code maps to its class", () => {
     ["env_creation_failed", 400, EnvCreationError], ["invalid_parameter", 400, BadRequestError],
     ["too_many_envs", 429, TooManyEnvsError], ["body_too_large", 413, PayloadTooLargeError],
     ["shutdown_disabled", 403, PermissionDeniedError], ["not_found", 404, NotFoundError],
-    ["not_implemented", 501, NotImplementedError], ["video_unavailable", 501, NotImplementedError], ["internal_error", 500, InternalServerError],
+    ["video_unavailable", 501, NotImplementedError], ["internal_error", 500, InternalServerError],
+    ["unknown_vector", 404, UnknownInstanceError], ["vector_expired", 404, UnknownInstanceError],
+    ["env_process_died", 400, UnknownInstanceError], ["num_envs_too_large", 400, LimitError],
   ];
   for (const [code, status, Class] of cases) {
     assert.ok(errorFromResponse(status, { message: "m", code }) instanceof Class, code);

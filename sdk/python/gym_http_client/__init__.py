@@ -21,6 +21,7 @@ from .errors import (
     GymTimeoutError,
     InternalServerError,
     LimitError,
+    NotFoundError,
     UnknownInstanceError,
     UnsupportedError,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "GymTimeoutError",
     "BadRequestError",
     "UnknownInstanceError",
+    "NotFoundError",
     "LimitError",
     "AuthError",
     "UnsupportedError",

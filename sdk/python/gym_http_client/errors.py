@@ -42,11 +42,16 @@ class BadRequestError(GymHTTPError):
 
 
 class UnknownInstanceError(GymHTTPError):
-    """No live instance has this id: it was never created, or is closed."""
+    """The instance or batch is gone: never created, closed, expired, or its
+    process died. Make a new one."""
+
+
+class NotFoundError(GymHTTPError):
+    """No such route, method or uploaded run (404, 405): often a server older than this client."""
 
 
 class LimitError(GymHTTPError):
-    """A server limit was hit: too many environments, or a body too large."""
+    """A server limit was hit: too many environments, a batch or a body too large."""
 
 
 class AuthError(GymHTTPError):
@@ -61,28 +66,51 @@ class InternalServerError(GymHTTPError):
     """The server failed (5xx): a bug or an overloaded proxy, not the caller's fault."""
 
 
-CODES: dict[str, type[GymHTTPError]] = {
-    "unknown_instance": UnknownInstanceError,
-    "instance_expired": UnknownInstanceError,
-    "too_many_envs": LimitError,
-    "body_too_large": LimitError,
-    "shutdown_disabled": AuthError,
-    "unauthorized": AuthError,
-    "forbidden": AuthError,
-    "not_implemented": UnsupportedError,
-    "video_unavailable": UnsupportedError,
-    "unsupported_space": UnsupportedError,
-    "internal_error": InternalServerError,
+CATEGORY_CLASSES: dict[str, type[GymHTTPError]] = {
+    "invalid_request": BadRequestError,
+    "gone": UnknownInstanceError,
+    "not_found": NotFoundError,
+    "capacity": LimitError,
+    "auth": AuthError,
+    "unsupported": UnsupportedError,
+    "server": InternalServerError,
 }
-"""Codes with a meaning of their own; every other 4xx code is a BadRequestError."""
+"""The class for each category of the spec's error table (``x-error-categories``)."""
+
+_CATEGORY_CODES = {
+    "invalid_request": (
+        "bad_request malformed_json malformed_msgpack missing_parameter invalid_parameter "
+        "malformed_env_id unknown_env_id deprecated_env_id env_id_refused env_unavailable "
+        "env_creation_failed invalid_render_mode invalid_action invalid_reset_options "
+        "reset_needed invalid_directory recording_exists already_recording "
+        "recording_in_progress video_needs_rgb_array png_needs_rgb_array no_recording "
+        "wrong_batch_size length_required unsupported_media_type"
+    ),
+    "gone": "unknown_instance instance_expired env_process_died unknown_vector vector_expired",
+    "not_found": "not_found method_not_allowed unknown_run",
+    "capacity": "too_many_envs num_envs_too_large body_too_large",
+    "auth": "unauthorized shutdown_disabled",
+    "unsupported": "unsupported_space video_unavailable",
+    "server": "internal_error",
+}
+
+CODES: dict[str, type[GymHTTPError]] = {
+    code: CATEGORY_CLASSES[category]
+    for category, codes in _CATEGORY_CODES.items()
+    for code in codes.split()
+}
+"""Every code the server sends (the spec's ``x-error-codes``), to its class."""
 
 
 def error_class(status: int | None, code: str | None) -> type[GymHTTPError]:
-    """The class for an error response: by ``code`` first, by status otherwise."""
+    """The class for an error response: by ``code`` first, by status otherwise
+    (a proxy's error page, a code newer than this client)."""
     if code in CODES:
         return CODES[code]
     if status in (401, 403):
         return AuthError
+    if status in (404, 405):
+        return NotFoundError
     if status in (413, 429):
         return LimitError
     if status == 501:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 import gym_http_client
 from gym_http_client import (
@@ -14,11 +17,45 @@ from gym_http_client import (
     HTTPClient,
     InternalServerError,
     LimitError,
+    NotFoundError,
+    RetryPolicy,
     UnknownInstanceError,
     UnsupportedError,
 )
-from gym_http_client.errors import error_class, error_from_response
+from gym_http_client.client import retry_delay
+from gym_http_client.errors import CATEGORY_CLASSES, CODES, error_class, error_from_response
 from gym_http_server.testing import running_server
+
+SPEC = Path(__file__).resolve().parents[3] / "spec" / "openapi.yaml"
+
+
+def error_table() -> list[dict]:
+    """The spec's ``x-error-codes``: every code the server sends, its status,
+    retry flag and category."""
+    return yaml.safe_load(SPEC.read_text())["components"]["x-error-codes"]
+
+
+def test_every_code_in_the_spec_is_mapped_and_nothing_else():
+    assert set(CODES) == {entry["code"] for entry in error_table()}
+
+
+def test_every_category_in_the_spec_has_a_class():
+    categories = yaml.safe_load(SPEC.read_text())["components"]["x-error-categories"]
+    assert set(CATEGORY_CLASSES) == set(categories)
+
+
+@pytest.mark.parametrize("entry", error_table(), ids=lambda entry: entry["code"])
+def test_each_code_gets_the_class_of_its_category(entry):
+    assert issubclass(
+        error_class(entry["status"], entry["code"]), CATEGORY_CLASSES[entry["category"]]
+    )
+
+
+@pytest.mark.parametrize("entry", error_table(), ids=lambda entry: entry["code"])
+def test_an_idempotent_request_is_retried_exactly_when_the_spec_says(entry):
+    delay = retry_delay(RetryPolicy(), "GET", 1, status=entry["status"], rand=lambda: 0.0)
+    assert (delay is not None) is entry["retry"]
+    assert retry_delay(RetryPolicy(), "POST", 1, status=entry["status"]) is None
 
 
 @pytest.mark.parametrize(
@@ -27,11 +64,13 @@ from gym_http_server.testing import running_server
         (400, "unknown_instance", UnknownInstanceError),
         (400, "invalid_action", BadRequestError),
         (400, "missing_parameter", BadRequestError),
-        (404, "not_found", BadRequestError),
+        (404, "not_found", NotFoundError),
+        (404, None, NotFoundError),
+        (404, "unknown_vector", UnknownInstanceError),
+        (400, "num_envs_too_large", LimitError),
         (429, "too_many_envs", LimitError),
         (413, "body_too_large", LimitError),
         (403, "shutdown_disabled", AuthError),
-        (501, "not_implemented", UnsupportedError),
         (501, "video_unavailable", UnsupportedError),
         (500, "internal_error", InternalServerError),
         (401, None, AuthError),
