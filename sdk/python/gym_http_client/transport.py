@@ -12,7 +12,7 @@ import http.client
 import select
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,8 +23,26 @@ from .errors import GymConnectionError, GymTimeoutError
 STALE = (BrokenPipeError, ConnectionResetError)
 """What writing to a connection the server has closed raises."""
 
-Idle = tuple[http.client.HTTPConnection, select.poll]
-"""An idle connection and a poller watching whether its socket became readable."""
+Probe = Callable[[], bool]
+"""Whether a socket has something to read, checked without waiting."""
+
+Idle = tuple[http.client.HTTPConnection, Probe]
+"""An idle connection and the probe of its socket."""
+
+
+def readable_probe(sock) -> Probe:
+    """A probe, cheap to repeat, of whether ``sock`` has something to read.
+
+    ``poll`` where the platform has one (no limit on descriptor numbers),
+    ``select`` where it does not (Windows). Looked up when a connection is
+    made, never at import, so the package imports on every platform.
+    """
+    poll = getattr(select, "poll", None)
+    if poll is not None:
+        poller = poll()
+        poller.register(sock, select.POLLIN)
+        return lambda: bool(poller.poll(0))
+    return lambda: bool(select.select([sock], [], [], 0)[0])
 
 
 def timeouts(timeout: float | httpx.Timeout | None) -> tuple[float | None, float | None]:
@@ -69,15 +87,15 @@ class ConnectionPool:
     ) -> tuple[int, Any, bytes]:
         """One exchange; transport failures raise GymTimeoutError or GymConnectionError."""
         target = self._prefix + path
-        conn, poller = self._acquire()
+        conn, probe = self._acquire()
         try:
             try:
                 conn.request(method, target, body, headers)
             except STALE:
-                if poller is None:  # a new connection: no stale one to blame
+                if probe is None:  # a new connection: no stale one to blame
                     raise
                 conn.close()
-                conn, poller = self._connect(), None
+                conn, probe = self._connect(), None
                 conn.request(method, target, body, headers)
             answer = conn.getresponse()
             data = answer.read()
@@ -93,19 +111,19 @@ class ConnectionPool:
         except BaseException:  # ValueError for a bad header, KeyboardInterrupt...
             conn.close()
             raise
-        self._release(conn, poller)
+        self._release(conn, probe)
         return answer.status, answer.headers, data
 
-    def _acquire(self) -> tuple[http.client.HTTPConnection, select.poll | None]:
-        """A connection, and its poller if it served a request before (None: new)."""
+    def _acquire(self) -> tuple[http.client.HTTPConnection, Probe | None]:
+        """A connection, and its probe if it served a request before (None: new)."""
         while True:
             with self._lock:
                 idle = self._idle.pop() if self._idle else None
             if idle is None:
                 return self._connect(), None
-            conn, poller = idle
-            if not _closed_by_server(poller):
-                return conn, poller
+            conn, probe = idle
+            if not _closed_by_server(probe):
+                return conn, probe
             conn.close()
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -124,14 +142,13 @@ class ConnectionPool:
         conn.sock.settimeout(self._read_timeout)
         return conn
 
-    def _release(self, conn: http.client.HTTPConnection, poller: select.poll | None) -> None:
+    def _release(self, conn: http.client.HTTPConnection, probe: Probe | None) -> None:
         if conn.sock is not None:  # None: the answer said Connection: close
-            if poller is None:
-                poller = select.poll()
-                poller.register(conn.sock, select.POLLIN)
+            if probe is None:
+                probe = readable_probe(conn.sock)
             with self._lock:
                 if len(self._idle) < self._max_idle:
-                    self._idle.append((conn, poller))
+                    self._idle.append((conn, probe))
                     return
         conn.close()
 
@@ -142,9 +159,9 @@ class ConnectionPool:
             conn.close()
 
 
-def _closed_by_server(poller: select.poll) -> bool:
+def _closed_by_server(probe: Probe) -> bool:
     """An idle connection with something to read has been closed (or broken) by the server."""
-    return bool(poller.poll(0))
+    return probe()
 
 
 class HTTPXSender:

@@ -7,7 +7,10 @@ demand (close an idle connection, drop a request unanswered, never answer).
 
 from __future__ import annotations
 
+import select
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -73,10 +76,16 @@ class ClosingPeer:
         self.listener.close()
 
 
+@pytest.mark.parametrize("poll", [True, False], ids=["poll", "no-poll"])
 @pytest.mark.parametrize(
     "answer", [OK, CHUNKED, UNTIL_CLOSE], ids=["content-length", "chunked", "until-close"]
 )
-def test_a_connection_the_server_closed_while_idle_is_replaced_and_a_step_is_sent_once(answer):
+def test_a_connection_the_server_closed_while_idle_is_replaced_and_a_step_is_sent_once(
+    answer, poll, monkeypatch
+):
+    """Also where ``select.poll`` does not exist (Windows): the probe falls back on ``select``."""
+    if not poll:
+        monkeypatch.delattr(select, "poll")
     peer = ClosingPeer(answer)
     try:
         with HTTPClient(peer.url, retry=RetryPolicy(max_retries=0)) as http:
@@ -156,3 +165,32 @@ def test_an_httpx_transport_can_be_plugged_in():
             assert observation.shape == (4,)
             assert env.step(0)[1] == 1.0
         assert http.list_envs() == {}
+
+
+WITHOUT_POLL = """
+import select
+del select.poll
+import gym_http_client
+from gym_http_client import HTTPClient, RemoteEnv
+with HTTPClient(URL) as http:
+    for _ in range(3):
+        http.call("GET", "/healthz")
+env = RemoteEnv("CartPole-v1", base_url=URL)
+env.reset(seed=1)
+env.step(env.action_space.sample())
+env.close()
+print("ok")
+"""
+
+
+def test_the_package_imports_and_runs_where_select_has_no_poll(base_url):
+    """As on Windows: nothing platform-only is looked up at import, and requests
+    on reused keep-alive connections work."""
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_POLL.replace("URL", repr(base_url))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
