@@ -6,9 +6,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SERVER ?=
 PROFILES ?=
+TOKEN ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test lint chromium test-server test-ray test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
+.PHONY: serve test setup lint chromium test-server test-ray test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -35,10 +36,18 @@ chromium:
 serve: $(VENV)/.server
 	$(BIN)/gym-http-server --listen $(HOST) --port $(PORT)
 
-# Python (ruff), JavaScript (node --check), Julia (tree-sitter parse).
-lint: $(VENV)/.dev
+# The OpenAPI linter, Redocly CLI, pinned by tools/package-lock.json.
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund
+	touch $@
+
+# Python (ruff), the spec (Redocly CLI; its rule exceptions are in
+# redocly.yaml), JavaScript (node --check), Julia (tree-sitter parse).
+lint: $(VENV)/.dev tools/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sdk/python
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		tools/node_modules/.bin/redocly lint --config redocly.yaml spec/openapi.yaml
 	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done
 	for f in server/gym_http_server/static/*.js; do node --input-type=module --check < $$f || exit 1; done
 	$(PYTEST) sdk/julia/check -k "parses or parse_check"
@@ -62,13 +71,16 @@ test-ray: $(VENV)/.ray
 	$(PYTEST) -rs server/tests/test_ray.py
 	GYM_HTTP_TEST_SERVER_ARGS="--backend ray" $(PYTEST) -rs sdk/python/tests/test_remote_env.py
 
-# Check any server: `make conformance SERVER=http://host:port [PROFILES="legacy v1"]`;
-# without SERVER, against a reference server started for the run.
+# Check any server: `make conformance SERVER=http://host:port [TOKEN=...] [PROFILES="legacy v1"]`;
+# without SERVER, against a reference server started for the run, with a
+# token (TOKEN, or one made up for the run) so that the auth profile runs too.
+# The token travels in the environment (GYM_HTTP_TOKEN), never on a command line.
 conformance: $(VENV)/.conformance
 ifeq ($(SERVER),)
-	$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces $(PROFILES:%=--profile %)
+	@GYM_HTTP_TOKEN='$(or $(TOKEN),conformance-$(shell od -An -N8 -tx8 /dev/urandom | tr -d " "))' \
+		$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces $(PROFILES:%=--profile %)
 else
-	$(BIN)/gym-http-conformance $(SERVER) $(PROFILES:%=--profile %)
+	@$(if $(TOKEN),GYM_HTTP_TOKEN='$(TOKEN)') $(BIN)/gym-http-conformance $(SERVER) $(PROFILES:%=--profile %)
 endif
 
 # Case files, the runner against the reference server and broken servers,
@@ -116,7 +128,16 @@ bench-quick: $(VENV)/.bench
 bench-sdk: $(VENV)/.sdk-python
 	$(BIN)/python bench/sdk_overhead.py
 
-test: lint test-server test-ray conformance test-conformance test-sdk-python test-node test-julia bench-quick
+# Everything CI runs, one stage after another, each announced and timed, with
+# a table of the stages' times at the end (about 8 minutes on 2 cores, plus
+# the first setup).
+TEST_STAGES := setup lint test-server test-ray conformance test-conformance test-sdk-python \
+	test-node test-julia bench-quick
+test:
+	@tools/stages "$(MAKE)" $(TEST_STAGES)
+
+# Every venv and package the tests need (the first run downloads them).
+setup: $(VENV)/.ray $(VENV)/.bench tools/node_modules/.installed
 
 clean:
-	rm -rf $(VENV) sdk/node/node_modules
+	rm -rf $(VENV) sdk/node/node_modules tools/node_modules

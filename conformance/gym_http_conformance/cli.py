@@ -5,6 +5,7 @@ conforms, so CI can gate on it."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -34,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--token", default=None,
                    help="the server's bearer token, sent on every request; the auth profile "
                         "runs only with it (with --start-reference: the reference server "
-                        "requires it)")
+                        "requires it). Default: $GYM_HTTP_TOKEN, else $GYM_HTTP_SERVER_TOKEN")
     p.add_argument("--start-reference", action="store_true",
                    help="start the reference gym-http-server on a free port and check it")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
@@ -43,8 +44,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def token_from_environment() -> str | None:
+    """The token the SDKs read (GYM_HTTP_TOKEN), else the one the server reads."""
+    return os.environ.get("GYM_HTTP_TOKEN") or os.environ.get("GYM_HTTP_SERVER_TOKEN") or None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.token = args.token or token_from_environment()
     if bool(args.url) == args.start_reference:
         parser().error("give a server URL, or --start-reference (not both)")
     if args.url:

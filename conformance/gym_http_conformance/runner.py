@@ -20,7 +20,8 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 # Cases of this profile need the server's token ({{token}} in a case).
 AUTH_PROFILE = "auth"
-NO_TOKEN = "the auth profile needs the server's token: pass --token TOKEN"
+NO_TOKEN = ("the auth profile needs the server's token: pass --token TOKEN, set GYM_HTTP_TOKEN, "
+            "or `make conformance TOKEN=...`")
 
 
 @dataclass
@@ -111,6 +112,24 @@ class EnvAvailability:
         return absent
 
 
+# The conformance fixture environment, registered by importing this package's
+# allspaces module into the server (reference server: --import MODULE).
+FIXTURE_NAMESPACE = "GymHttpTest/"
+FIXTURE_HINT = ("; it is this suite's fixture: a Python server registers it by importing "
+                "gym_http_conformance.allspaces (gym-http-server: "
+                "--import gym_http_conformance.allspaces)")
+
+
+TOKEN_HINT = "; the server needs a token: " + NO_TOKEN.split(": ", 1)[1]
+
+
+def how_to_lift(missing: dict[str, str]) -> str:
+    """What the server's operator can do about a skip, where this suite knows."""
+    if any(" answered 401 " in why for why in missing.values()):
+        return TOKEN_HINT
+    return FIXTURE_HINT if any(i.startswith(FIXTURE_NAMESPACE) for i in missing) else ""
+
+
 def run_cases(base_url: str, case_files: Iterable[CaseFile], *, select: str = "",
               profiles: Iterable[str] | None = None,
               on_result: Callable[[CaseResult], None] | None = None,
@@ -151,7 +170,7 @@ def run_case(transport: Transport, topic: str, case: dict,
     if missing:
         result.outcome = SKIPPED
         result.reason = "cannot create " + "; ".join(
-            f"{env_id} ({why})" for env_id, why in missing.items())
+            f"{env_id} ({why})" for env_id, why in missing.items()) + how_to_lift(missing)
         return result
     started = time.monotonic()
     variables: dict[str, Any] = {"token": token} if token else {}

@@ -143,7 +143,7 @@ export interface Health { status: "ok"; version: string; envs: number }
 export interface ClientOptions {
   /** Default: `$GYM_HTTP_SERVER`, else http://127.0.0.1:5000. */
   baseURL?: string;
-  /** Sent as `Authorization: Bearer <token>`. Default: `$GYM_HTTP_TOKEN`. */
+  /** Sent as `Authorization: Bearer <token>`. Default: `$GYM_HTTP_TOKEN`, else `$GYM_HTTP_SERVER_TOKEN`. */
   token?: string;
   /** Per attempt, checked every 50 ms. Default 60000. */
   timeoutMs?: number;

@@ -12,6 +12,7 @@ under it.
 from __future__ import annotations
 
 import hmac
+import os
 from pathlib import Path
 
 from .errors import Unauthorized
@@ -27,7 +28,14 @@ OPEN_ROUTES: tuple[str, ...] = (
     "/static/*",
 )
 
-TOKEN_ENV_VAR = "GYM_HTTP_SERVER_TOKEN"
+# The token's environment variable: the same name the SDKs read, so one
+# variable serves both sides; the server's older name is still read after it.
+TOKEN_ENV_VAR = "GYM_HTTP_TOKEN"
+TOKEN_ENV_VARS = (TOKEN_ENV_VAR, "GYM_HTTP_SERVER_TOKEN")
+
+
+def token_from_environment() -> str | None:
+    return next((os.environ[name] for name in TOKEN_ENV_VARS if os.environ.get(name)), None)
 
 
 def is_open(path: str) -> bool:

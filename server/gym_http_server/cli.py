@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 from . import __version__
-from .auth import TOKEN_ENV_VAR, read_token_file
+from .auth import TOKEN_ENV_VAR, read_token_file, token_from_environment
 from .backends import BACKENDS, RAY_EXTRA
 from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS, DEFAULT_MAX_NUM_ENVS
 from .errors import BackendUnavailable
@@ -60,7 +59,9 @@ def parser() -> argparse.ArgumentParser:
                    help="with --backend ray: CPUs each environment's actor reserves "
                         "(fractions allowed; default: Ray's default for actors)")
     p.add_argument("--log-level", default="info",
-                   choices=["debug", "info", "warning", "error", "critical"])
+                   choices=["debug", "info", "warning", "error", "critical"],
+                   help="debug adds an access-log line per request: one of %(choices)s "
+                        "(default: %(default)s)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -79,13 +80,37 @@ def non_negative(text: str) -> float:
     return value
 
 
+class AtMostEvery(logging.Filter):
+    """One record per interval, the next one saying how many were held back.
+
+    waitress warns "Task queue depth is N" on every request that waits for a
+    thread: under a busy client (many environments stepped at once) that is
+    hundreds of lines a second saying one thing, that requests queue.
+    """
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds, self.last, self.held = seconds, -seconds, 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = record.created
+        if now - self.last < self.seconds:
+            self.held += 1
+            return False
+        if self.held:
+            record.msg = f"{record.msg} ({self.held} more such warnings in the last " \
+                         f"{now - self.last:.0f} s)"
+        self.last, self.held = now, 0
+        return True
+
+
 def token_from(args: argparse.Namespace) -> str | None:
-    """--token, else --token-file, else $GYM_HTTP_SERVER_TOKEN, else none."""
+    """--token, else --token-file, else $GYM_HTTP_TOKEN, else $GYM_HTTP_SERVER_TOKEN."""
     if args.token:
         return args.token
     if args.token_file:
         return read_token_file(args.token_file)
-    return os.environ.get(TOKEN_ENV_VAR) or None
+    return token_from_environment()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,6 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         cli.error(f"--token-file: {error}")
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("waitress.queue").addFilter(AtMostEvery(60.0))
     try:
         start_server(
             args.listen, args.port, threads=args.threads, imports=args.imports,

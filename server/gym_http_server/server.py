@@ -28,6 +28,10 @@ from .reaper import Reaper
 # own SIGINT and SIGTERM handlers when it starts, and they do not stop this
 # process; set before any environment can import pygame, this keeps ours.
 os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
+# A server has no display (the human render mode is refused): SDL's dummy video
+# driver draws rgb_array frames without looking for one, and without printing
+# "XDG_RUNTIME_DIR is invalid" on every first render.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 log = logging.getLogger("gym_http_server")
 
@@ -146,7 +150,7 @@ def warn_if_exposed(listen: str, config: ServerConfig) -> None:
         return
     log.warning("listening on %s without a token: anyone who can reach this port can create, "
                 "step and close every environment; pass --token-file FILE (or set "
-                "GYM_HTTP_SERVER_TOKEN)", listen)
+                "GYM_HTTP_TOKEN)", listen)
 
 
 def is_loopback(host: str) -> bool:

@@ -86,11 +86,14 @@ def test_open_routes_are_one_list_and_match_whole_paths():
 def test_token_sources_in_order(tmp_path, monkeypatch):
     token_file = tmp_path / "token"
     token_file.write_text("  from-file \n")
-    monkeypatch.setenv(auth.TOKEN_ENV_VAR, "from-env")
+    monkeypatch.setenv("GYM_HTTP_TOKEN", "from-env")
+    monkeypatch.setenv("GYM_HTTP_SERVER_TOKEN", "from-older-env")
     assert token_from(parser().parse_args(["--token", "from-flag"])) == "from-flag"
     assert token_from(parser().parse_args(["--token-file", str(token_file)])) == "from-file"
     assert token_from(parser().parse_args([])) == "from-env"
-    monkeypatch.delenv(auth.TOKEN_ENV_VAR)
+    monkeypatch.delenv("GYM_HTTP_TOKEN")
+    assert token_from(parser().parse_args([])) == "from-older-env"
+    monkeypatch.delenv("GYM_HTTP_SERVER_TOKEN")
     assert token_from(parser().parse_args([])) is None
 
 

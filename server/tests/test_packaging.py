@@ -16,11 +16,13 @@ SERVER_DIR = Path(__file__).parents[1]
 
 def test_wheel_ships_the_spec_and_the_console_script(tmp_path):
     shutil.rmtree(SERVER_DIR / "build", ignore_errors=True)  # setuptools reuses a stale one
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
          "-w", str(tmp_path), str(SERVER_DIR)],
-        check=True, capture_output=True, timeout=300,
+        check=True, capture_output=True, text=True, timeout=300,
     )
+    # Every folder of the package is in setuptools' packages: it says nothing.
+    assert "absent from the `packages` configuration" not in build.stdout + build.stderr
     shutil.rmtree(SERVER_DIR / "build", ignore_errors=True)
     wheel = next(tmp_path.glob("gym_http_server-*.whl"))
     with zipfile.ZipFile(wheel) as archive:

@@ -202,7 +202,8 @@ export class GymClient {
     this.#accept = encoding === "msgpack" ? ACCEPT_MSGPACK : ACCEPT_JSON;
     const env = globalThis.process?.env ?? {};
     this.baseURL = (baseURL ?? env.GYM_HTTP_SERVER ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
-    this.token = token ?? env.GYM_HTTP_TOKEN;
+    // GYM_HTTP_TOKEN, the variable the server reads too; then its older name.
+    this.token = token ?? (env.GYM_HTTP_TOKEN || env.GYM_HTTP_SERVER_TOKEN || undefined);
     this.timeoutMs = timeoutMs;
     this.maxRetries = maxRetries;
     this.headers = headers;

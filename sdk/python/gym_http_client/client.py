@@ -41,6 +41,7 @@ from .transport import ConnectionPool, HTTPXSender
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 TOKEN_ENV_VAR = "GYM_HTTP_TOKEN"
+SERVER_TOKEN_ENV_VAR = "GYM_HTTP_SERVER_TOKEN"  # the server's older name, read after it
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NO_BODY = object()
@@ -198,8 +199,10 @@ def create_body(
 
 
 def default_headers(token: str | None) -> dict[str, str]:
-    """Sent with every request; the token falls back to ``$GYM_HTTP_TOKEN``."""
-    token = token if token is not None else os.environ.get(TOKEN_ENV_VAR)
+    """Sent with every request; the token falls back to ``$GYM_HTTP_TOKEN``, then
+    ``$GYM_HTTP_SERVER_TOKEN``, so that one variable serves server and client."""
+    if token is None:
+        token = os.environ.get(TOKEN_ENV_VAR) or os.environ.get(SERVER_TOKEN_ENV_VAR)
     headers = {"Accept": JSON, "User-Agent": USER_AGENT}
     if token:
         headers["Authorization"] = f"Bearer {token}"

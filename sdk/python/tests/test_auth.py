@@ -14,7 +14,8 @@ TOKEN = "sdk-python-token"
 
 @pytest.fixture(scope="module")
 def locked_url():
-    with running_server(*server_args(), env={"GYM_HTTP_SERVER_TOKEN": TOKEN}) as url:
+    # The one variable both sides read.
+    with running_server(*server_args(), env={"GYM_HTTP_TOKEN": TOKEN}) as url:
         yield url
 
 
@@ -29,6 +30,7 @@ def test_http_client_with_the_token_creates_steps_and_closes(locked_url):
 
 def test_without_the_token_every_call_is_an_auth_error(locked_url, monkeypatch):
     monkeypatch.delenv("GYM_HTTP_TOKEN", raising=False)
+    monkeypatch.delenv("GYM_HTTP_SERVER_TOKEN", raising=False)
     with HTTPClient(locked_url) as http:
         assert http.health()["status"] == "ok"  # open
         with pytest.raises(AuthError) as refused:
@@ -40,6 +42,13 @@ def test_without_the_token_every_call_is_an_auth_error(locked_url, monkeypatch):
 
 def test_the_token_comes_from_the_environment(locked_url, monkeypatch):
     monkeypatch.setenv("GYM_HTTP_TOKEN", TOKEN)
+    with HTTPClient(locked_url) as http:
+        assert isinstance(http.list_envs(), dict)
+
+
+def test_the_servers_older_token_variable_is_read_too(locked_url, monkeypatch):
+    monkeypatch.delenv("GYM_HTTP_TOKEN", raising=False)
+    monkeypatch.setenv("GYM_HTTP_SERVER_TOKEN", TOKEN)
     with HTTPClient(locked_url) as http:
         assert isinstance(http.list_envs(), dict)
 
