@@ -56,9 +56,20 @@ $(VENV)/.conformance: $(VENV)/.dev conformance/pyproject.toml
 	$(BIN)/python -m pip install -q -e ./conformance
 	touch $@
 
+# shimmy's gym-v26 wrapper pins numpy 1.x, so it gets a venv of its own with
+# the server in it, for the attack test that no request imports code through
+# it; if it cannot be built here, that test says SKIPPED with this log's tail.
+SHIMMY_VENV ?= .venv-shimmy
+$(SHIMMY_VENV)/.ready: server/pyproject.toml
+	test -x $(SHIMMY_VENV)/bin/python || $(PYTHON) -m venv $(SHIMMY_VENV)
+	$(SHIMMY_VENV)/bin/python -m pip install -q 'shimmy[gym-v26]>=1.0' -e './server' \
+		> $(SHIMMY_VENV)/install.log 2>&1 && touch $@ \
+		|| echo "shimmy[gym-v26] could not be installed (see $(SHIMMY_VENV)/install.log)"
+
 # The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
-test-server: $(VENV)/.conformance
-	$(PYTEST) -rs server/tests --ignore=server/tests/test_ray.py
+test-server: $(VENV)/.conformance $(SHIMMY_VENV)/.ready
+	GYM_HTTP_SHIMMY_PYTHON=$(abspath $(SHIMMY_VENV))/bin/python \
+		$(PYTEST) -rs server/tests --ignore=server/tests/test_ray.py
 
 # The Ray backend (--backend ray, the `ray` extra): its own tests (actors,
 # a killed actor's coded error, nothing left after SIGTERM, the conformance

@@ -2,8 +2,9 @@
 
 Clients only ever name ids that are already registered with Gymnasium: an id
 of the form ``module:Entry`` would make the server import code on a client's
-say-so, so it is refused before Gymnasium sees it. Extra environments come in
-through the operator's ``--import MODULE``.
+say-so, so it is refused before Gymnasium sees it, and so is any such string
+in ``kwargs`` (see ``envargs``). Extra environments come in through the
+operator's ``--import MODULE``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gymnasium import error as gym_error
 from gymnasium.envs.registration import EnvSpec, load_env_creator
 
 from . import errors
+from .envargs import refuse_imports
 from .errors import echo
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ def checked(env_id: Any, render_mode: Any = None, kwargs: Any = None) -> tuple[s
         kwargs = {}
     if not isinstance(kwargs, dict):
         raise errors.InvalidParameter("Parameter 'kwargs' must be an object")
+    refuse_imports(kwargs)
     kwargs = dict(kwargs)
     if "render_mode" in kwargs:
         in_kwargs = kwargs.pop("render_mode")
@@ -163,6 +166,7 @@ def checked_vec(env_id: Any, mode: str | None, kwargs: Any = None) -> tuple[str,
         kwargs = {}
     if not isinstance(kwargs, dict):
         raise errors.InvalidParameter("Parameter 'kwargs' must be an object")
+    refuse_imports(kwargs)
     steps = kwargs.get("max_episode_steps")
     if steps is not None and (type(steps) is not int or steps < 1):
         # a vector entry point takes it as given and fails only when stepped

@@ -9,6 +9,7 @@ from . import __version__
 from .auth import TOKEN_ENV_VAR, read_token_file, token_from_environment
 from .backends import BACKENDS, RAY_EXTRA
 from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS, DEFAULT_MAX_NUM_ENVS
+from .envargs import DEFAULT_MAX_KWARGS_BYTES, parse_allowed
 from .errors import BackendUnavailable
 from .server import start_server
 
@@ -29,6 +30,13 @@ def parser() -> argparse.ArgumentParser:
                    help="most sub-environments in one batch (default: %(default)s)")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                    help="largest request body accepted (default: %(default)s)")
+    p.add_argument("--max-kwargs-bytes", type=int, default=DEFAULT_MAX_KWARGS_BYTES,
+                   metavar="BYTES", help="largest 'kwargs' a client may pass, as JSON "
+                   "(default: %(default)s)")
+    p.add_argument("--allow-kwargs", action="append", default=None, metavar="ENV_ID=NAME,...",
+                   help="let clients set only these kwargs of ENV_ID (repeatable; once given, "
+                        "other envs take only render_mode and max_episode_steps; "
+                        "default: any the constructor accepts)")
     p.add_argument("--data-dir", default=None,
                    help="folder for recordings and uploaded results; clients' folders are "
                         "always inside it (default: a per-user data folder)")
@@ -120,6 +128,12 @@ def main(argv: list[str] | None = None) -> None:
         cli.error("give --token or --token-file, not both")
     if args.backend != "ray" and (args.ray_address or args.env_num_cpus is not None):
         cli.error("--ray-address and --env-num-cpus need --backend ray")
+    if args.max_kwargs_bytes < 2:
+        cli.error(f"--max-kwargs-bytes must be at least 2, not {args.max_kwargs_bytes}")
+    try:
+        parse_allowed(args.allow_kwargs or ())
+    except ValueError as error:
+        cli.error(str(error))
     try:
         token = token_from(args)
     except (OSError, ValueError) as error:
@@ -133,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
             max_envs=args.max_envs, max_num_envs=args.max_num_envs,
             max_body_bytes=args.max_body_bytes,
             allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
-            show_data_path=args.show_data_path,
+            show_data_path=args.show_data_path, max_kwargs_bytes=args.max_kwargs_bytes,
+            allow_kwargs=tuple(args.allow_kwargs) if args.allow_kwargs else None,
             token=token, env_ttl=args.env_ttl, cors_origins=tuple(args.cors_origins),
             backend=args.backend, ray_address=args.ray_address, env_num_cpus=args.env_num_cpus,
         )

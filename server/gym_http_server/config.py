@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .backends import Backend, InProcess
 from .catalog import Registry
 from .dataroot import DataRoot
+from .envargs import DEFAULT_MAX_KWARGS_BYTES, KwargsPolicy, parse_allowed
 from .instances import InstanceTable
 from .metrics import Metrics
 from .results import ResultsStore
@@ -30,6 +31,10 @@ class ServerConfig:
     # recordings/ (clients' folders) and server/ (results.sqlite3, the secret);
     # None is a per-user data folder.
     data_dir: str | None = None
+    # The largest `kwargs` a client may pass, in bytes of JSON.
+    max_kwargs_bytes: int = DEFAULT_MAX_KWARGS_BYTES
+    # "ENV_ID=NAME,NAME" entries: only these kwargs names (None: any the constructor takes).
+    allow_kwargs: tuple[str, ...] | None = None
     # Whether describing an instance shows its recording's absolute path on the server.
     show_data_path: bool = False
     # Required as `Authorization: Bearer <token>` on all but auth.OPEN_ROUTES; None is no auth.
@@ -62,8 +67,13 @@ class Parts:
     metrics: Metrics | None = None
     # Where instances' and batches' environments run.
     backend: Backend = field(default_factory=InProcess)
+    # What clients may pass as kwargs; made from config.
+    kwargs_policy: KwargsPolicy = field(init=False)
 
     def __post_init__(self) -> None:
+        allowed = self.config.allow_kwargs
+        self.kwargs_policy = KwargsPolicy(self.config.max_kwargs_bytes,
+                                          parse_allowed(allowed) if allowed else None)
         if self.vectors is None:
             self.vectors = VectorTable(self.table.capacity)
         if self.metrics is None:

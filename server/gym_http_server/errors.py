@@ -132,6 +132,18 @@ class EnvIdRefused(ApiError):
     code = "env_id_refused"
 
 
+class KwargsTooLarge(ApiError):
+    """``kwargs`` larger than the operator's --max-kwargs-bytes."""
+
+    code = "kwargs_too_large"
+
+
+class KwargNotAllowed(ApiError):
+    """A ``kwargs`` name the operator's --allow-kwargs does not list (or a batch's own)."""
+
+    code = "kwarg_not_allowed"
+
+
 class EnvUnavailable(ApiError):
     code = "env_unavailable"
 

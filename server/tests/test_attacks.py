@@ -8,16 +8,24 @@ kept serving a normal client (``/healthz`` under a second) and lost no data
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
+import orjson
+import ormsgpack
 import pytest
 
 from conftest import ServerProcess, error_of
 from gym_http_server.results import _SCHEMA
+
+MSGPACK = {"Content-Type": "application/msgpack"}
 
 
 class Target:
@@ -177,3 +185,162 @@ def test_describe_shows_the_servers_absolute_path_only_when_the_operator_opts_in
             assert (str(target.data_dir.resolve()) in described) is shown
         finally:
             target.close()
+
+
+# 2. No request imports code ------------------------------------------------------
+
+IMPORTING_REQUESTS = [
+    ("GymHttpTest/Wrapper-v0", {"env_id": "importcanary:Env"}),
+    ("GymHttpTest/Wrapper-v0", {"env_id": " importcanary : Env "}),
+    ("GymHttpTest/Wrapper-v0", {"env_id": "importcanary.sub:Env-v0"}),
+    ("GymV26Environment-v0", {"env_id": "importcanary:Env"}),
+    ("GymV21Environment-v0", {"env_id": "importcanary:Env"}),
+    ("CartPole-v1", {"options": ["x", {"deep": "importcanary:Env"}]}),
+    ("CartPole-v1", {"importcanary:Env": 1}),
+    ("importcanary:Env", {}),
+]
+
+
+@pytest.fixture
+def canary(tmp_path, monkeypatch) -> Path:
+    """Where ``importcanary`` leaves a file once imported (by a server started after)."""
+    marker = tmp_path / "canary-imported"
+    monkeypatch.setenv("GYM_HTTP_CANARY", str(marker))
+    return marker
+
+
+def test_the_canary_module_leaves_its_mark_when_imported(canary):
+    """The control: a test that looks for the mark can fail."""
+    tests = Path(__file__).parent
+    subprocess.run([sys.executable, "-c", "import importcanary"], cwd=tests, check=True)
+    assert canary.read_text() == "imported\n"
+
+
+def test_no_request_imports_a_module_it_names(canary, tmp_path):
+    target = Target(tmp_path)
+    try:
+        target.record_and_upload()
+        wrapped = target.http.post("/v1/envs/", json={"env_id": "GymHttpTest/Wrapper-v0",
+                                                      "kwargs": {"env_id": "CartPole-v1"}})
+        assert wrapped.status_code == 200, wrapped.text  # the wrapper does make what it is named
+        for env_id, kwargs in IMPORTING_REQUESTS:
+            for route, extra in [("/v1/envs/", {}), ("/v1/vector_envs/", {"num_envs": 1})]:
+                body = {"env_id": env_id, "kwargs": kwargs, **extra}
+                error_of(target.http.post(route, json=body), 400, "env_id_refused")
+                packed = ormsgpack.packb(body)
+                error_of(target.http.post(route, content=packed, headers=MSGPACK), 400,
+                         "env_id_refused")
+        target.assert_still_serving()
+    finally:
+        target.close()
+    assert not canary.exists(), "a request imported importcanary"
+
+
+def shimmy_python() -> str:
+    """The Python of the venv with shimmy[gym-v26] (``make test`` builds it), or SKIP."""
+    default = Path(__file__).parents[2] / ".venv-shimmy" / "bin" / "python"
+    python = Path(os.environ.get("GYM_HTTP_SHIMMY_PYTHON", default))
+    log = python.parent.parent / "install.log"
+    probe = python.is_file() and subprocess.run(
+        [str(python), "-c", "import shimmy, gym, gym_http_server"], capture_output=True)
+    if not probe or probe.returncode != 0:
+        reason = log.read_text()[-400:] if log.is_file() else "make .venv-shimmy/.ready"
+        pytest.skip(f"SKIPPED LOUDLY: no venv with shimmy[gym-v26] and the server at {python} "
+                    f"(shimmy pins numpy 1.x and needs a venv of its own): {reason}")
+    return str(python)
+
+
+def test_shimmys_gym_v26_wrapper_imports_nothing_a_request_names(canary, tmp_path):
+    python = shimmy_python()
+    tests = str(Path(__file__).parent)
+    env = {**os.environ, "PYTHONPATH": tests}
+    # The attack is real: shimmy's wrapper hands the id to gym, which imports its module.
+    direct = subprocess.run(
+        [python, "-c", "import gymnasium, shimmy\n"
+         "try: gymnasium.make('GymV26Environment-v0', env_id='importcanary:Env')\n"
+         "except Exception: pass"], env=env, capture_output=True, text=True)
+    assert canary.exists(), direct.stderr
+    canary.unlink()
+    data_dir = tmp_path / "data"
+    server = subprocess.Popen(
+        [python, "-m", "gym_http_server", "-p", "0", "--data-dir", str(data_dir),
+         "--import", "shimmy"], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = server.stderr.readline()
+        while "listening on" not in line:
+            assert line, "the server exited before listening"
+            line = server.stderr.readline()
+        threading.Thread(target=server.stderr.read, daemon=True).start()
+        url = line.split("listening on ")[1].strip()
+        with httpx.Client(base_url=url, timeout=60) as http:
+            made = http.post("/v1/envs/", json={"env_id": "GymV26Environment-v0",
+                                                "kwargs": {"env_id": "CartPole-v1"}})
+            assert made.status_code == 200, made.text  # shimmy really serves gym's CartPole
+            for kwargs in [{"env_id": "importcanary:Env"}, {"env_id": "importcanary:X-v0"},
+                           {"env_id": "CartPole-v1", "make_kwargs": {"e": "importcanary:E"}}]:
+                error_of(http.post("/v1/envs/", json={"env_id": "GymV26Environment-v0",
+                                                      "kwargs": kwargs}), 400, "env_id_refused")
+            started = time.monotonic()
+            assert http.get("/healthz").status_code == 200
+            assert time.monotonic() - started < 1.0
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert not canary.exists(), "a request made the server import importcanary"
+
+
+# 3. Bounded cost per request ----------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_huge_frozenlake_map_is_refused_before_it_costs_anything(target):
+    target.record_and_upload()
+    pid = target.server.process.pid
+    cpu_before = cpu_seconds(pid)
+    desc = ["S" + "F" * 998 + "F"] * 999 + ["F" * 999 + "G"]
+    body = orjson.dumps({"env_id": "FrozenLake-v1", "kwargs": {"desc": desc}})
+    assert len(body) < 1 << 20  # under the default body limit
+    for route, extra in [("/v1/envs/", b""), ("/v1/vector_envs/", b"")]:
+        sent = body if route == "/v1/envs/" else orjson.dumps(
+            {"env_id": "FrozenLake-v1", "num_envs": 2, "kwargs": {"desc": desc}})
+        error_of(target.http.post(route, content=sent + extra), 400, "kwargs_too_large")
+    assert cpu_seconds(pid) - cpu_before < 10.0
+    assert target.server.rss_bytes() < 512 * 1024 * 1024
+    # What today's clients pass still works, and a map within the bound is built.
+    for kwargs in [{"map_name": "8x8", "is_slippery": False}, {"is_slippery": False},
+                   {"render_mode": "ansi", "max_episode_steps": 3},
+                   {"desc": ["S" + "F" * 28 + "F"] * 29 + ["F" * 29 + "G"]}]:
+        made = target.http.post("/v1/envs/", json={"env_id": "FrozenLake-v1", "kwargs": kwargs})
+        assert made.status_code == 200, (kwargs, made.text)
+    error_of(target.http.post("/v1/envs/", json={"env_id": "CartPole-v1",
+                                                 "kwargs": {"no_such_kwarg": 1}}),
+             400, "env_creation_failed")
+    error_of(target.http.post("/v1/vector_envs/", json={
+        "env_id": "CartPole-v1", "num_envs": 1, "kwargs": {"vector_kwargs": {"context": "spawn"}}
+    }), 400, "kwarg_not_allowed")
+    target.assert_still_serving()
+
+
+def test_an_operators_kwargs_allowlist_is_all_a_client_may_set(tmp_path):
+    target = Target(tmp_path, "--allow-kwargs", "FrozenLake-v1=map_name,is_slippery",
+                    "--max-kwargs-bytes", "200")
+    try:
+        for env_id, kwargs in [("FrozenLake-v1", {"map_name": "8x8", "is_slippery": False}),
+                               ("CartPole-v1", {"max_episode_steps": 5}),
+                               ("CartPole-v1", {"render_mode": "rgb_array"})]:
+            made = target.http.post("/v1/envs/", json={"env_id": env_id, "kwargs": kwargs})
+            assert made.status_code == 200, made.text
+        for env_id, kwargs in [("FrozenLake-v1", {"desc": ["SG"]}),
+                               ("CartPole-v1", {"sutton_barto_reward": True})]:
+            error_of(target.http.post("/v1/envs/", json={"env_id": env_id, "kwargs": kwargs}),
+                     400, "kwarg_not_allowed")
+        error_of(target.http.post("/v1/envs/", json={
+            "env_id": "FrozenLake-v1", "kwargs": {"map_name": "x" * 300}}), 400,
+            "kwargs_too_large")
+        target.assert_still_serving()
+    finally:
+        target.close()

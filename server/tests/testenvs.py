@@ -2,7 +2,9 @@
 
 ``GymHttpTest/AllSpaces-v0`` (every space kind) is the conformance suite's
 fixture, registered by importing ``gym_http_conformance.allspaces``; this
-module adds ``GymHttpTest/Rendezvous-v0`` for the concurrency tests.
+module adds ``GymHttpTest/Rendezvous-v0`` for the concurrency tests and
+``GymHttpTest/Wrapper-v0`` (an env that makes the env id it is given) for the
+attack tests.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from gymnasium import spaces
 
 from gym_http_conformance.allspaces import ENV_ID, AllSpacesEnv
 
-__all__ = ["ENV_ID", "RENDEZVOUS_ID", "AllSpacesEnv", "RendezvousEnv"]
+__all__ = ["ENV_ID", "RENDEZVOUS_ID", "WRAPPER_ID", "AllSpacesEnv", "RendezvousEnv", "WrapperEnv"]
 
 
 class RendezvousEnv(gym.Env):
@@ -46,3 +48,23 @@ class RendezvousEnv(gym.Env):
 
 RENDEZVOUS_ID = "GymHttpTest/Rendezvous-v0"
 gym.register(RENDEZVOUS_ID, entry_point=RendezvousEnv)
+
+
+class WrapperEnv(gym.Env):
+    """Makes the env ``env_id`` names and plays it, as wrappers that take an env
+    id do (shimmy's GymV26Environment-v0 among them)."""
+
+    def __init__(self, env_id: str = "CartPole-v1", render_mode=None):
+        self.inner = gym.make(env_id)
+        self.observation_space = self.inner.observation_space
+        self.action_space = self.inner.action_space
+
+    def reset(self, *, seed=None, options=None):
+        return self.inner.reset(seed=seed, options=options)
+
+    def step(self, action):
+        return self.inner.step(action)
+
+
+WRAPPER_ID = "GymHttpTest/Wrapper-v0"
+gym.register(WRAPPER_ID, entry_point=WrapperEnv)

@@ -144,6 +144,8 @@ export const ERROR_CODES = Object.freeze({
   env_id_refused: InvalidEnvIdError,
   env_unavailable: EnvCreationError,
   env_creation_failed: EnvCreationError,
+  kwargs_too_large: EnvCreationError,
+  kwarg_not_allowed: EnvCreationError,
   invalid_render_mode: EnvCreationError,
   unknown_instance: UnknownInstanceError,
   instance_expired: UnknownInstanceError,

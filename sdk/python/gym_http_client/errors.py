@@ -81,7 +81,8 @@ _CATEGORY_CODES = {
     "invalid_request": (
         "bad_request malformed_json malformed_msgpack missing_parameter invalid_parameter "
         "malformed_env_id unknown_env_id deprecated_env_id env_id_refused env_unavailable "
-        "env_creation_failed invalid_render_mode invalid_action invalid_reset_options "
+        "env_creation_failed kwargs_too_large kwarg_not_allowed invalid_render_mode "
+        "invalid_action invalid_reset_options "
         "reset_needed invalid_directory recording_exists already_recording "
         "recording_in_progress video_needs_rgb_array png_needs_rgb_array no_recording "
         "wrong_batch_size length_required unsupported_media_type"

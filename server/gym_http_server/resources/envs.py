@@ -23,6 +23,7 @@ class EnvCollection:
         env_id = params.required(body, "env_id")
         seed = params.seed_param(body)
         kwargs = params.optional(body, "kwargs", {})
+        self.parts.kwargs_policy.check(env_id, kwargs)
         env = self.parts.backend.make(env_id, params.optional(body, "render_mode"), kwargs)
         instance = self.parts.table.add(env_id, env, seed=seed, kwargs=kwargs)
         resp.media = {"instance_id": instance.instance_id}

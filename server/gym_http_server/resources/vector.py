@@ -32,6 +32,7 @@ class VectorCollection:
             )
         seed = params.seed_param(body)
         kwargs = params.optional(body, "kwargs", {})
+        self.parts.kwargs_policy.check(env_id, kwargs, vector=True)
         self.parts.table.capacity.check(num_envs)  # before building a thousand envs
         env, mode = self.parts.backend.make_vec(env_id, num_envs, mode, kwargs)
         batch = self.parts.vectors.add(env_id, env, mode, seed=seed, kwargs=kwargs)
