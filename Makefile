@@ -9,7 +9,7 @@ PROFILES ?=
 TOKEN ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test setup lint chromium test-server test-ray test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-sdk clean
+.PHONY: serve test setup lint chromium test-server test-ray test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -124,16 +124,33 @@ $(VENV)/.bench: $(VENV)/.server bench/requirements.txt
 	$(BIN)/python -m pip install -q -e './server[video,ray]' -r bench/requirements.txt
 	touch $@
 
-# Ratios measured side by side in one run (about 30 s); writes bench/results.json.
+# Ratios measured side by side in one run (a minute or two); writes one
+# results file per section in bench/results/. RUNS=3 adds three runs to the
+# files; PEERS=1 installs and steps the installable peers (bench/peers.py);
 # PEER=http://host:port adds a row for another gym-http-api server.
+# Then the README's tables are generated anew from the files.
 PEER ?=
+PEERS ?=
+RUNS ?= 1
 bench: $(VENV)/.bench
-	$(BIN)/python bench/bench.py $(if $(PEER),--peer $(PEER))
+	for run in $$(seq $(RUNS)); do \
+		$(BIN)/python bench/bench.py $(if $(PEERS),--peers) $(if $(PEER),--peer $(PEER)) \
+			$$( [ $$run -gt 1 ] && echo --append ) || exit 1; done
+	$(BIN)/python bench/tables.py --write
 	$(MAKE) --no-print-directory bench-sdk
 
-# One short round of every row, so that the bench itself never rots.
-bench-quick: $(VENV)/.bench
-	$(BIN)/python bench/bench.py --quick --out $(VENV)/bench-quick.json
+# Where a step's CPU time goes in the server (bench/results/profile.*).
+bench-profile: $(VENV)/.bench
+	$(BIN)/python bench/profile_step.py
+	$(BIN)/python bench/tables.py --write
+
+# One short round of every row into .venv/bench-quick/, its tables rendered,
+# and the README's tables checked against bench/results/: the bench never rots.
+bench-quick: $(VENV)/.bench $(VENV)/.dev
+	$(BIN)/python bench/bench.py --quick --results $(VENV)/bench-quick
+	$(BIN)/python bench/profile_step.py --rounds 1 --calls 50 --results $(VENV)/bench-quick
+	$(BIN)/python bench/tables.py --results $(VENV)/bench-quick > /dev/null
+	$(PYTEST) bench/tests
 
 # SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
 bench-sdk: $(VENV)/.sdk-python
