@@ -62,6 +62,8 @@ class Instance:
     recording: Recording | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pending_seed: int | None = None
+    # The last step ended the episode (terminated or truncated) and no reset followed.
+    _episode_over: bool = False
 
     def __post_init__(self) -> None:
         if self.seed is not None:
@@ -77,6 +79,7 @@ class Instance:
         observation, info = reset_with_options(self.env, self.env_id, seed, options)
         self.episodes += 1
         self.episode_steps = 0
+        self._episode_over = False
         if self.recording is not None:
             self.recording.after_reset()
         return observation, info
@@ -86,11 +89,18 @@ class Instance:
             raise errors.ResetNeeded(
                 f"Instance_id {self.instance_id} must be reset before its first step"
             )
+        if self._episode_over and self.recording is not None:
+            # gym's Monitor refused these too: a recording holds whole episodes.
+            raise errors.ResetNeeded(
+                f"Instance_id {self.instance_id} is recording and its episode has ended: "
+                "reset it before the next step"
+            )
         observation, reward, terminated, truncated, info = self.env.step(action)
         if self.recording is not None:
             self.recording.after_step(info)
         self.total_steps += 1
         self.episode_steps += 1
+        self._episode_over = bool(terminated or truncated)
         return observation, reward, bool(terminated), bool(truncated), info
 
     size = 1  # sub-environments, as the table counts them

@@ -31,6 +31,7 @@ import gymnasium as gym
 from gymnasium.wrappers import RecordEpisodeStatistics, RecordVideo
 
 from . import errors
+from .params import as_integer
 
 PREFIX = "openaigym."
 MANIFEST_GLOB = "openaigym.manifest.*.manifest.json"
@@ -46,8 +47,8 @@ def video_schedule(video_callable: Any) -> Callable[[int], bool] | None:
         return None
     if video_callable is True:
         return gym_schedule
-    if isinstance(video_callable, int) and video_callable >= 1:
-        every = video_callable
+    every = as_integer(video_callable)
+    if every is not None and every >= 1:
         return lambda episode: episode % every == 0
     raise errors.InvalidParameter(
         "Parameter 'video_callable' must be false, true or a positive integer N (every Nth episode)"
@@ -64,6 +65,19 @@ def gym_schedule(episode: int) -> bool:
 
 def holds_recording(directory: Path) -> bool:
     return directory.is_dir() and any(directory.glob(MANIFEST_GLOB))
+
+
+def recorded_env_ids(directory: Path) -> set[str]:
+    """The env ids the folder's manifests name (unreadable ones name none)."""
+    env_ids = set()
+    for manifest in directory.glob(MANIFEST_GLOB):
+        try:
+            env_id = json.loads(manifest.read_text())["env_info"]["env_id"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(env_id, str):
+            env_ids.add(env_id)
+    return env_ids
 
 
 def clear_recording(directory: Path) -> list[str]:

@@ -130,11 +130,24 @@ def flag(body: dict, name: str) -> bool:
     return value
 
 
+def as_integer(value: Any) -> int | None:
+    """The value as an int where JSON Schema counts it an integer (7, and 7.0:
+    "a number with a zero fractional part"), else None; booleans are not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def seed_param(body: dict) -> int | None:
     seed = optional(body, "seed")
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+    seed = as_integer(seed)
+    if seed is None or not 0 <= seed < 2**64:
         raise InvalidParameter("Parameter 'seed' must be an integer from 0 to 2**64-1")
     return seed
 

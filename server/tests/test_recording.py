@@ -176,6 +176,15 @@ def test_video_callable_must_be_a_boolean_or_positive_integer(rec, video_callabl
     rec.delete(f"/v1/envs/{instance_id}")
 
 
+def test_video_callable_takes_an_integral_float_as_its_integer(rec):
+    instance_id = new_instance(rec, render_mode="rgb_array")
+    started = rec.post(f"/v1/envs/{instance_id}/monitor/start/",
+                       json={"directory": "runs/every-2", "video_callable": 2.0, "force": True})
+    assert started.status_code == 204, started.text
+    assert rec.get(f"/v1/envs/{instance_id}").json()["recording"]["video"] is True
+    rec.delete(f"/v1/envs/{instance_id}")
+
+
 def test_video_needs_an_rgb_array_instance(rec):
     instance_id = new_instance(rec)
     body = error_of(rec.post(f"/v1/envs/{instance_id}/monitor/start/",

@@ -31,7 +31,7 @@ class MonitorStart:
                     f"Instance_id {instance_id} is already recording; call monitor/close first"
                 )
             folder = self.parts.data_root.resolve(directory)
-            self.prepare(folder, directory, force=force, resume=resume)
+            self.prepare(folder, directory, instance.env_id, force=force, resume=resume)
             self.parts.data_root.make(folder)
             recording = monitor.Recording(instance.env, folder, instance.env_id, video,
                                           shown_as=self.parts.data_root.relative(folder))
@@ -39,9 +39,22 @@ class MonitorStart:
             log.info("instance %s records into %r", instance_id, folder)
         resp.status = falcon.HTTP_204
 
-    def prepare(self, folder, directory: str, *, force: bool, resume: bool) -> None:
-        """gym's Monitor rules: a folder holding a recording needs force or resume."""
-        if not monitor.holds_recording(folder) or resume:
+    def prepare(self, folder, directory: str, env_id: str, *, force: bool,
+                resume: bool) -> None:
+        """gym's Monitor rules: a folder holding a recording needs force or resume,
+        and resume adds only to a recording of the same environment (one
+        recording, one env: upload reads it so)."""
+        if not monitor.holds_recording(folder):
+            return
+        if resume:
+            others = monitor.recorded_env_ids(folder) - {env_id}
+            if others:
+                raise errors.RecordingExists(
+                    f"'{errors.echo(directory)}' holds a recording of "
+                    f"{', '.join(sorted(map(repr, others)))}, not {env_id!r}: resume adds only "
+                    "to a recording of the same environment; pass \"force\": true to replace "
+                    "it, or record into another folder"
+                )
             return
         if not force:
             raise errors.RecordingExists(

@@ -39,8 +39,8 @@ class VectorCollection:
         resp.media = {"vector_id": batch.vector_id}
 
     def num_envs(self, body: dict) -> int:
-        num_envs = params.required(body, "num_envs")
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+        num_envs = params.as_integer(params.required(body, "num_envs"))
+        if num_envs is None or num_envs < 1:
             raise InvalidParameter("Parameter 'num_envs' must be a positive integer")
         limit = self.parts.config.max_num_envs
         if num_envs > limit:
