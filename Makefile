@@ -129,12 +129,15 @@ $(VENV)/.bench: $(VENV)/.server bench/requirements.txt
 # files; PEERS=1 installs and steps the installable peers (bench/peers.py);
 # PEER=http://host:port adds a row for another gym-http-api server.
 # Then the README's tables are generated anew from the files.
+# SERVER_ARGS="--threads 4" starts this server's instances with those options.
 PEER ?=
 PEERS ?=
 RUNS ?= 1
+SERVER_ARGS ?=
 bench: $(VENV)/.bench
 	for run in $$(seq $(RUNS)); do \
 		$(BIN)/python bench/bench.py $(if $(PEERS),--peers) $(if $(PEER),--peer $(PEER)) \
+			$(if $(SERVER_ARGS),--server-args "$(SERVER_ARGS)") \
 			$$( [ $$run -gt 1 ] && echo --append ) || exit 1; done
 	$(BIN)/python bench/tables.py --write
 	$(MAKE) --no-print-directory bench-sdk
@@ -144,10 +147,13 @@ bench-profile: $(VENV)/.bench
 	$(BIN)/python bench/profile_step.py
 	$(BIN)/python bench/tables.py --write
 
-# One short round of every row into .venv/bench-quick/, its tables rendered,
-# and the README's tables checked against bench/results/: the bench never rots.
+# One short round of every row but Ray's (starting a Ray takes a minute on a
+# busy machine; make test-ray covers it) into .venv/bench-quick/, a short
+# profile, their tables rendered, and the README's tables checked against
+# bench/results/: the bench never rots.
 bench-quick: $(VENV)/.bench $(VENV)/.dev
-	$(BIN)/python bench/bench.py --quick --results $(VENV)/bench-quick
+	rm -rf $(VENV)/bench-quick
+	$(BIN)/python bench/bench.py --quick --no-ray --results $(VENV)/bench-quick
 	$(BIN)/python bench/profile_step.py --rounds 1 --calls 50 --results $(VENV)/bench-quick
 	$(BIN)/python bench/tables.py --results $(VENV)/bench-quick > /dev/null
 	$(PYTEST) bench/tests

@@ -28,6 +28,7 @@ import argparse
 import importlib
 import importlib.util
 import os
+import shlex
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -113,13 +114,14 @@ def measure(args, image: tuple, peers: dict) -> dict[str, np.ndarray]:
     """Every row's calls/s in every round."""
     server_env = {"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     imports = [arg for module in image[2] for arg in ("--import", module)]
-    burn = ("--import", "burnenv")
+    burn = ("--import", "burnenv", *args.server_args)
     rates: dict[str, list[float]] = {}
     with running_server("--log-level", "warning", "--max-envs", "8192", *burn,
                         env=server_env) as url:
         # The image env lives on a server of its own: an emulator loaded into
         # the CartPole server would make its rows slower than they are.
-        with running_server("--log-level", "warning", *imports, env=server_env) as image_url:
+        with running_server("--log-level", "warning", *imports, *args.server_args,
+                            env=server_env) as image_url:
             rows = build_rows(url, image_url, args, image)
             for name, stepper in peers.items():
                 rows[name] = (stepper, args.calls)
@@ -154,9 +156,13 @@ def main() -> None:
     parser.add_argument("--image-calls", type=int, default=30)
     parser.add_argument("--peers", action="store_true",
                         help="also step the installable peers (bench/peers.py)")
+    parser.add_argument("--held", type=int, default=2048, metavar="N",
+                        help="with --peers, N sessions held at once on ours and OpenEnv (0: none)")
     parser.add_argument("--peer", action="append", default=[], metavar="URL",
                         help="another gym-http-api server to step CartPole on (repeatable)")
     parser.add_argument("--no-ray", action="store_true", help="leave out the Ray section")
+    parser.add_argument("--server-args", default="", metavar="ARGS",
+                        help="more options for this server's instances ('--threads 4', say)")
     parser.add_argument("--quick", action="store_true",
                         help="one short round of everything: checks the bench still runs")
     parser.add_argument("--results", type=Path, default=record.RESULTS_DIR, metavar="DIR",
@@ -166,7 +172,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.calls, args.image_calls = 1, 20, 3
+        args.held = min(args.held, 32)
     run = record.new_run(args.rounds, record.machine())
+    args.server_args = shlex.split(args.server_args)
+    if args.server_args:
+        run["server_args"] = args.server_args
 
     image = image_env()
     for module in image[2]:
@@ -176,12 +186,13 @@ def main() -> None:
         if args.peers:
             import peers as installable
 
-            peers, peer_versions = installable.start(stack)
+            peers, peer_versions, held = installable.start(stack, args.server_args)
         for url in args.peer:
             peers[f"step on {url}"] = RemoteStepper(Client(url), "CartPole-v1", 2)
         rates = measure(args, image, peers)
+        held_rows = held(args.held) if args.peers and args.held else {}
 
-    for section in sections.build(rates, image[0], list(peers), peer_versions):
+    for section in sections.build(rates, image[0], list(peers), peer_versions, held_rows):
         extra = section.pop("versions", {})
         this = {**run, "versions": {**run["versions"], **extra}}
         path = record.write(**section, run=this, directory=args.results, append=args.append)

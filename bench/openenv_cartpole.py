@@ -9,12 +9,14 @@ over its WebSocket session protocol, timing the steps asked for on stdin
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from typing import Any
 from uuid import uuid4
 
 import gymnasium as gym
+from held import hold, raise_open_files
 from openenv.core import EnvClient
 from openenv.core.client_types import StepResult
 from openenv.core.env_server.http_server import create_app
@@ -87,14 +89,53 @@ class CartPoleEnv(EnvClient[CartPoleAction, CartPoleObservation, State]):
                      step_count=payload.get("step_count", 0))
 
 
+class HeldSession:
+    """One WebSocket session of its own, for held.hold."""
+
+    def __init__(self, client: CartPoleEnv):
+        self.client = client
+
+    @classmethod
+    async def open(cls, url: str) -> HeldSession:
+        client = CartPoleEnv(base_url=url)
+        await client.__aenter__()
+        session = cls(client)
+        await client.reset(seed=0)
+        await session.step()
+        return session
+
+    async def step(self) -> None:
+        await self.client.step(CartPoleAction(action=0))
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def hold_sessions(url: str, sessions: int) -> None:
+    """Hold ``sessions`` sessions; say how many and how long, and keep them
+    open until the next line on stdin (the bench reads the server's memory)."""
+    raise_open_files(sessions + 256)
+
+    def report(held: int, seconds: float) -> None:
+        print(held, seconds, flush=True)
+        sys.stdin.readline()
+
+    asyncio.run(hold(lambda: HeldSession.open(url), sessions, report))
+    print("released", flush=True)
+
+
 def drive(url: str) -> None:
-    """Step one session, resetting when an episode ends, for each count read."""
+    """Step one session, resetting when an episode ends, for each count read;
+    ``hold N`` holds N sessions at once instead."""
     actions = [CartPoleAction(action=0), CartPoleAction(action=1)]
     with CartPoleEnv(base_url=url).sync() as env:
         env.reset(seed=0)
         print("ready", flush=True)
         i = 0
         for line in sys.stdin:
+            if line.startswith("hold"):
+                hold_sessions(url, int(line.split()[1]))
+                continue
             start = time.perf_counter()
             for _ in range(int(line)):
                 if env.step(actions[i % 2]).done:

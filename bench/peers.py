@@ -31,12 +31,15 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
+from held import hold_http, raise_open_files, rss_mib
 from loops import Client, RemoteStepper
+from record import series
 
 HERE = Path(__file__).resolve().parent
 VENVS = Path(sys.prefix) / "peers"
 OLD = "gym-http-server 0.0.1 (Flask, gym 0.7.4)"
 OPENENV = "OpenEnv 0.10.0 (FastAPI, uvicorn), its EnvClient"
+MAX_SESSIONS = 8192  # this server's --max-envs for held sessions; OpenEnv's is its own
 
 PINS = {
     OLD: ["gym-http-server==0.0.1", "gym==0.7.4", "Flask==0.12.3", "Werkzeug==0.16.1",
@@ -83,16 +86,18 @@ def free_port() -> int:
 
 
 def serve(stack: ExitStack, command: list[str], url: str, probe: str, cwd: Path | None = None,
-          timeout: float = 120.0) -> None:
-    """Start a peer's server; stop it when the stack closes."""
+          timeout: float = 120.0) -> subprocess.Popen:
+    """Start a server; stop it when the stack closes. Each server may open as
+    many sockets as the held sessions need."""
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": ""})
+                               stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": ""},
+                               preexec_fn=lambda: raise_open_files(MAX_SESSIONS + 256))
     stack.callback(lambda: (process.terminate(), process.wait(10)))
     deadline = time.monotonic() + timeout
     while True:
         try:
             urllib.request.urlopen(url + probe, timeout=5).read()
-            return
+            return process
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{command[0]} did not start serving {url}")
@@ -110,15 +115,42 @@ class DrivenStepper:
         if self.process.stdout.readline().strip() != "ready":
             raise RuntimeError(f"{command} did not start")
 
+    def hold(self, sessions: int, server_pid: int) -> tuple[int, float, float]:
+        """(held, seconds, the server's RSS in MiB while held): see held.py."""
+        self.process.stdin.write(f"hold {sessions}\n")
+        self.process.stdin.flush()
+        held, seconds = self.process.stdout.readline().split()
+        mib = rss_mib(server_pid)
+        self.process.stdin.write("release\n")
+        self.process.stdin.flush()
+        if self.process.stdout.readline().strip() != "released":
+            raise RuntimeError("the OpenEnv driver did not release its sessions")
+        return int(held), float(seconds), mib
+
     def rate(self, calls: int) -> float:
         self.process.stdin.write(f"{calls}\n")
         self.process.stdin.flush()
         return calls / float(self.process.stdout.readline())
 
 
-def start(stack: ExitStack) -> tuple[dict, dict]:
-    """Start every peer that installs; their rows (name -> stepper) and versions."""
-    rows, versions = {}, {}
+def held_rows(name: str, sessions: int, held: int, seconds: float, mib: float) -> dict:
+    return {f"{sessions} held sessions on {name}: held": series([held], "sessions"),
+            f"{sessions} held sessions on {name}: time to open them": series([seconds], "s"),
+            f"{sessions} held sessions on {name}: server memory": series([mib], "MiB")}
+
+
+def start(stack: ExitStack, server_args: list[str]) -> tuple[dict, dict, object]:
+    """Start every peer that installs, and a server of ours for held sessions;
+    their rows (name -> stepper), versions, and ``held(sessions)`` giving the
+    held-session rows of ours and of the peers that hold sessions."""
+    rows, versions, holders = {}, {}, []
+    port = free_port()
+    ours = f"http://127.0.0.1:{port}"
+    process = serve(stack, [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p",
+                            str(port), "--max-envs", str(MAX_SESSIONS), "--log-level", "warning",
+                            *server_args], ours, "/healthz")
+    holders.append(lambda n, pid=process.pid: held_rows(
+        "this server", n, *hold_http(ours, n, pid)))
     venv = virtualenv(OLD, PINS[OLD])
     if venv:
         port = free_port()
@@ -131,10 +163,17 @@ def start(stack: ExitStack) -> tuple[dict, dict]:
     if venv:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        serve(stack, [str(venv / "bin" / "uvicorn"), "openenv_cartpole:app", "--host",
-                      "127.0.0.1", "--port", str(port), "--log-level", "warning"], url,
-              "/health", cwd=HERE)
-        rows[f"step on {OPENENV}"] = DrivenStepper(
+        process = serve(stack, [str(venv / "bin" / "uvicorn"), "openenv_cartpole:app", "--host",
+                                "127.0.0.1", "--port", str(port), "--log-level", "warning"], url,
+                        "/health", cwd=HERE)
+        driver = DrivenStepper(
             stack, [str(venv / "bin" / "python"), str(HERE / "openenv_cartpole.py"), url])
+        rows[f"step on {OPENENV}"] = driver
+        holders.append(lambda n, pid=process.pid: held_rows(
+            "OpenEnv 0.10.0", n, *driver.hold(n, pid)))
         versions[OPENENV] = installed(venv)
-    return rows, versions
+
+    def held(sessions: int) -> dict:
+        return {label: row for holder in holders for label, row in holder(sessions).items()}
+
+    return rows, versions, held

@@ -15,13 +15,13 @@ FRAME_BATCH = 8
 
 
 def build(rates: dict[str, np.ndarray], image_id: str, peers: list[str],
-          peer_versions: dict | None = None) -> list[dict]:
+          peer_versions: dict | None = None, held: dict | None = None) -> list[dict]:
     """The sections this run measured, each as keyword arguments of record.write."""
     found = [single(rates), frames(rates, image_id), batches(rates)]
     if "step JSON on Ray" in rates:
         found.append(ray(rates))
     if peers:
-        found.append(peer_section(rates, peers, peer_versions))
+        found.append(peer_section(rates, peers, peer_versions, held or {}))
     return found
 
 
@@ -123,18 +123,25 @@ def ray(r) -> dict:
     return {"section": "ray", "title": "The Ray backend", "rows": rows, "ratios": ratios}
 
 
-def peer_section(r, peers: list[str], peer_versions: dict | None) -> dict:
+def peer_section(r, peers: list[str], peer_versions: dict | None, held: dict) -> dict:
     rows = {"GET /healthz (the floor)": rate(r, "GET /healthz", "calls/s"),
             "step JSON, this server": rate(r, "step JSON")}
     ratios = {}
     for name in peers:
         rows[name] = rate(r, name)
+    rows.update(held)
     for name in peers:
         ratios[f"this server / {name}"] = ratio(r["step JSON"], r[name])
     return {"section": "peers", "title": "Installable peers", "rows": rows, "ratios": ratios,
             "versions": {"peers": peer_versions or {}},
             "notes": "One CartPole-v1 step per call, each peer with its own client, interleaved "
-                     "with this server's rows; the peers' pins are in bench/peers.py."}
+                     "with this server's rows; the peers' pins are in bench/peers.py. Held "
+                     "sessions (one measurement per run, after the rounds): that many clients "
+                     "at once, each holding a connection and a CartPole of its own, reset and "
+                     "stepped, then stepped once more when all are open; memory is the "
+                     "server's RSS while they are held. This server's held sessions run on a "
+                     "fresh instance with --max-envs 8192 (gym-http-server 0.0.1 serves one "
+                     "connection at a time and holds none)."}
 
 
 def show(rates: dict[str, np.ndarray]) -> None:

@@ -62,8 +62,10 @@ def caption(document: dict, name: str) -> str:
     else:
         how = (f"{len(runs)} runs of {rounds} each; each figure is the median of the runs' "
                f"medians, the range the lowest and highest of those medians ({len(runs)} runs)")
+    options = sorted({" ".join(run.get("server_args", [])) for run in runs} - {""})
+    served = f" Server options: `{'`, `'.join(options)}`." if options else ""
     text = (f"From `{name}`: {how}. {when}, {' and '.join(machines)}, load average "
-            f"{load} (1 min) at the start; {names}.")
+            f"{load} (1 min) at the start; {names}.{served}")
     return text + (f" {document['notes']}" if document.get("notes") else "")
 
 
