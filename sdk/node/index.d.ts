@@ -299,6 +299,7 @@ export declare function retryDelay(attempt: {
   maxRetries: number;
   idempotent: boolean;
   status?: number;
+  code?: string;
   error?: unknown;
   retryAfter?: string | null;
   now?: number;
@@ -390,6 +391,9 @@ export declare class APIUserAbortError extends GymHTTPError {
   constructor(message?: string, details?: ErrorDetails);
 }
 export declare class UnknownInstanceError extends GymHTTPError {}
+export declare class EnvBrokenError extends UnknownInstanceError {}
+export declare class StepTimeoutError extends EnvBrokenError {}
+export declare class EnvProcessDiedError extends EnvBrokenError {}
 export declare class BadRequestError extends GymHTTPError {}
 export declare class InvalidActionError extends BadRequestError {}
 export declare class ResetNeededError extends BadRequestError {}

@@ -8,7 +8,12 @@ import logging
 from . import __version__
 from .auth import TOKEN_ENV_VAR, read_token_file, token_from_environment
 from .backends import BACKENDS, RAY_EXTRA
-from .config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENVS, DEFAULT_MAX_NUM_ENVS
+from .config import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ENVS,
+    DEFAULT_MAX_NUM_ENVS,
+    DEFAULT_MAX_PROCESSES,
+)
 from .envargs import DEFAULT_MAX_KWARGS_BYTES, parse_allowed
 from .errors import BackendUnavailable
 from .server import start_server
@@ -58,8 +63,19 @@ def parser() -> argparse.ArgumentParser:
                    metavar="ORIGIN", help="let browser pages from ORIGIN call the API, e.g. "
                    "https://example.org (repeatable; '*' for any; default: none)")
     p.add_argument("--backend", choices=BACKENDS, default="inprocess",
-                   help="where environments run: in this process, or each in a Ray actor "
-                        f"(needs '{RAY_EXTRA}'; default: %(default)s)")
+                   help="where environments run: in this process, each in a worker process "
+                        f"of its own, or each in a Ray actor (needs '{RAY_EXTRA}'; "
+                        "default: %(default)s)")
+    p.add_argument("--step-timeout", type=positive_seconds, default=None, metavar="SECONDS",
+                   help="a reset, step or render that takes longer answers 504 step_timeout "
+                        "and the instance is broken for good (on the process and Ray "
+                        "backends creating an env has this deadline too; default: none)")
+    p.add_argument("--max-processes", type=positive_int, default=DEFAULT_MAX_PROCESSES,
+                   metavar="N", help="most worker processes at once: async batches' and "
+                   "--backend process's together (default: %(default)s)")
+    p.add_argument("--worker-memory", dest="worker_memory_mib", type=positive_int,
+                   default=None, metavar="MIB", help="with --backend process: each worker's "
+                   "address-space limit (RLIMIT_AS) in MiB (default: none)")
     p.add_argument("--ray-address", default=None, metavar="ADDRESS",
                    help="with --backend ray: 'auto' or ray://host:port joins a running Ray "
                         "cluster (default: start a local Ray, stopped with the server)")
@@ -78,6 +94,16 @@ def positive_seconds(text: str) -> float:
     value = float(text)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text}")
     return value
 
 
@@ -134,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
         parse_allowed(args.allow_kwargs or ())
     except ValueError as error:
         cli.error(str(error))
+    if args.backend != "process" and args.worker_memory_mib is not None:
+        cli.error("--worker-memory needs --backend process")
     try:
         token = token_from(args)
     except (OSError, ValueError) as error:
@@ -151,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
             allow_kwargs=tuple(args.allow_kwargs) if args.allow_kwargs else None,
             token=token, env_ttl=args.env_ttl, cors_origins=tuple(args.cors_origins),
             backend=args.backend, ray_address=args.ray_address, env_num_cpus=args.env_num_cpus,
+            step_timeout=args.step_timeout, max_processes=args.max_processes,
+            worker_memory_mib=args.worker_memory_mib,
         )
     except KeyboardInterrupt:
         pass

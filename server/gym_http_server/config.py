@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .backends import Backend, InProcess
+from .backends import Backend, InProcess, Processes
 from .catalog import Registry
 from .dataroot import DataRoot
 from .envargs import DEFAULT_MAX_KWARGS_BYTES, KwargsPolicy, parse_allowed
@@ -17,6 +17,7 @@ from .vectors import VectorTable
 DEFAULT_MAX_ENVS = 1024
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_NUM_ENVS = 1024
+DEFAULT_MAX_PROCESSES = 32
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class ServerConfig:
     ray_address: str | None = None
     # With backend "ray": CPUs each environment's actor reserves; None is Ray's default.
     env_num_cpus: float | None = None
+    # Seconds a reset, step or render may take (and, on the process and Ray backends,
+    # creating an env); a request may ask for less. None is no deadline.
+    step_timeout: float | None = None
+    # Worker processes at once: async batches' and the process backend's together.
+    max_processes: int = DEFAULT_MAX_PROCESSES
+    # With backend "process": each worker's address-space limit in MiB; None is none.
+    worker_memory_mib: int | None = None
 
 
 @dataclass
@@ -77,7 +85,11 @@ class Parts:
         if self.vectors is None:
             self.vectors = VectorTable(self.table.capacity)
         if self.metrics is None:
-            self.metrics = Metrics(self.table.__len__)
+            self.metrics = Metrics(self.table.__len__, self.broken_count)
+
+    def broken_count(self) -> int:
+        """Instances and batches that answer env_process_died or step_timeout."""
+        return len(self.table.broken_ids()) + len(self.vectors.broken_ids())
 
     def close_all(self) -> None:
         """Every instance and batch, as the server stops."""
@@ -95,4 +107,5 @@ class Parts:
         data_root = DataRoot(config.data_dir)
         table = table if table is not None else InstanceTable(config.max_envs)
         return cls(config=config, table=table, data_root=data_root,
-                   results=ResultsStore(data_root), backend=backend or InProcess())
+                   results=ResultsStore(data_root),
+                   backend=backend or InProcess(Processes(config.max_processes)))

@@ -60,12 +60,27 @@ class VectorExpired(ApiError):
         )
 
 
-class EnvProcessDied(ApiError):
-    """An instance whose environment ran in a process that has died (a Ray
-    actor killed, or its node lost): that id answers this until it is closed;
-    every other instance keeps serving."""
+class EnvBroken(ApiError):
+    """An instance (or batch) that can no longer serve: its id answers this
+    error on every later reset, step and render until it is closed."""
+
+
+class EnvProcessDied(EnvBroken):
+    """An instance whose environment ran in a process that has died (a worker
+    process or Ray actor killed, crashed, or its node lost): that id answers
+    this until it is closed; every other instance keeps serving."""
 
     code = "env_process_died"
+
+
+class StepTimeout(EnvBroken):
+    """A reset or step that overran its deadline (``--step-timeout``, or the
+    request's shorter ``timeout``). Its worker is killed on the isolating
+    backends; in-process the call is abandoned to its thread. Either way the
+    id answers this until it is closed."""
+
+    status = falcon.HTTP_504
+    code = "step_timeout"
 
 
 class BackendUnavailable(Exception):

@@ -28,7 +28,7 @@ def wants_png(req: falcon.Request) -> bool:
     return req.client_prefers([falcon.MEDIA_JSON, falcon.MEDIA_PNG]) == falcon.MEDIA_PNG
 
 
-def png_frame(instance: Instance) -> bytes:
+def png_frame(instance: Instance, timeout: float | None = None) -> bytes:
     """The instance's current frame as a PNG file."""
     mode = instance.env.render_mode
     if mode != "rgb_array":
@@ -36,7 +36,7 @@ def png_frame(instance: Instance) -> bytes:
             f"Instance_id {instance.instance_id} renders {mode or 'nothing'}: PNG frames "
             "need an instance created with render_mode 'rgb_array'"
         )
-    return encode_png(np.asarray(instance.render()))
+    return encode_png(np.asarray(instance.render(timeout)))
 
 
 def encode_png(frame: np.ndarray) -> bytes:

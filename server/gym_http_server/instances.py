@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import gymnasium as gym
 
-from . import errors
+from . import deadlines, errors
 from .monitor import Recording
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,31 @@ T = TypeVar("T")
 
 # Ids of evicted entries a table still answers "expired" for, oldest forgotten first.
 REMEMBERED_EXPIRED = 10_000
+
+
+class Breakable:
+    """An entry whose environment can break for good (its process died, a call
+    overran its deadline): from then on its calls answer that error again,
+    without touching the environment, until the client closes it."""
+
+    broken: errors.EnvBroken | None = None
+
+    def guarded(self, seconds: float | None, call: Callable[[], T]) -> T:
+        """``call()`` under a deadline of ``seconds``; a broken entry's error instead."""
+        if self.broken is not None:
+            raise type(self.broken)(self.broken.message)
+        try:
+            with deadlines.within(seconds):
+                return call()
+        except errors.EnvBroken as error:
+            self.broken = error
+            raise
+
+    def failure(self) -> dict | None:
+        """What broke it, as the error body its calls answer; None while healthy."""
+        if self.broken is None:
+            return None
+        return {"message": self.broken.message, "code": self.broken.code}
 
 
 def reset_with_options(env: Any, env_id: str, seed: int | None, options: dict | None) -> Any:
@@ -45,7 +70,7 @@ def reset_with_options(env: Any, env_id: str, seed: int | None, options: dict | 
 
 
 @dataclass
-class Instance:
+class Instance(Breakable):
     """One environment and the counters clients can inspect."""
 
     instance_id: str
@@ -73,10 +98,13 @@ class Instance:
             self.env.action_space.seed(self.seed)
             self.env.observation_space.seed(self.seed)
 
-    def reset(self, seed: int | None, options: dict | None) -> tuple[Any, dict]:
+    def reset(self, seed: int | None, options: dict | None,
+              timeout: float | None = None) -> tuple[Any, dict]:
+        pending = self._pending_seed if seed is None else None
+        observation, info = self.guarded(timeout, lambda: reset_with_options(
+            self.env, self.env_id, pending if seed is None else seed, options))
         if seed is None:
-            seed, self._pending_seed = self._pending_seed, None
-        observation, info = reset_with_options(self.env, self.env_id, seed, options)
+            self._pending_seed = None
         self.episodes += 1
         self.episode_steps = 0
         self._episode_over = False
@@ -84,8 +112,9 @@ class Instance:
             self.recording.after_reset()
         return observation, info
 
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
-        if self.episodes == 0:
+    def step(self, action: Any,
+             timeout: float | None = None) -> tuple[Any, float, bool, bool, dict]:
+        if self.episodes == 0 and self.broken is None:
             raise errors.ResetNeeded(
                 f"Instance_id {self.instance_id} must be reset before its first step"
             )
@@ -95,7 +124,8 @@ class Instance:
                 f"Instance_id {self.instance_id} is recording and its episode has ended: "
                 "reset it before the next step"
             )
-        observation, reward, terminated, truncated, info = self.env.step(action)
+        observation, reward, terminated, truncated, info = self.guarded(
+            timeout, lambda: self.env.step(action))
         if self.recording is not None:
             self.recording.after_step(info)
         self.total_steps += 1
@@ -111,14 +141,14 @@ class Instance:
         finally:
             self.env.close()
 
-    def render(self) -> Any:
+    def render(self, timeout: float | None = None) -> Any:
         if self.env.render_mode is None:
             return None
-        if self.episodes == 0:  # Gymnasium's order enforcing would raise its own error
+        if self.episodes == 0 and self.broken is None:  # Gymnasium's order enforcing
             raise errors.ResetNeeded(
                 f"Instance_id {self.instance_id} has no frame before its first reset"
             )
-        return self.env.render()
+        return self.guarded(timeout, self.env.render)
 
     def start_recording(self, recording: Recording) -> None:
         self.recording = recording
@@ -311,6 +341,10 @@ class InstanceTable(Table[Instance]):
         except errors.TooManyEnvs:
             env.close()
             raise
+
+    def broken_ids(self) -> dict[str, str]:
+        """Instances that can no longer serve, with the code their calls answer."""
+        return {i.instance_id: i.broken.code for i in self.entries() if i.broken is not None}
 
     def recording_directories(self) -> set:
         """Folders some live instance is recording into now."""

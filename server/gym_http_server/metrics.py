@@ -24,7 +24,8 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 
 class Metrics:
-    def __init__(self, live_instances: Callable[[], int]) -> None:
+    def __init__(self, live_instances: Callable[[], int],
+                 broken_envs: Callable[[], int] = lambda: 0) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self._requests = Counter("gym_http_requests", "HTTP requests answered, by method, "
@@ -41,6 +42,9 @@ class Metrics:
                                   registry=r)
         live = Gauge("gym_http_live_instances", "Environment instances alive now", registry=r)
         live.set_function(live_instances)
+        broken = Gauge("gym_http_broken_envs", "Instances and batches whose process died or "
+                       "whose call overran its deadline, not yet closed", registry=r)
+        broken.set_function(broken_envs)
         self._children: dict[tuple, object] = {}
 
     def _child(self, metric, *labels):

@@ -155,3 +155,15 @@ def seed_param(body: dict) -> int | None:
 def echo_json(value: Any) -> str:
     """Client data quoted in a message, briefly."""
     return echo(orjson.dumps(value, default=str).decode())  # str: arrays from msgpack
+
+
+def deadline(body: dict, operator_seconds: float | None) -> float | None:
+    """Seconds the call may take: the request's ``timeout``, capped by the
+    operator's ``--step-timeout``; the operator's alone when the request names none."""
+    requested = optional(body, "timeout")
+    if requested is None:
+        return operator_seconds
+    if (isinstance(requested, bool) or not isinstance(requested, (int, float))
+            or not 0 < requested < float("inf")):
+        raise InvalidParameter("Parameter 'timeout' must be a positive number of seconds")
+    return requested if operator_seconds is None else min(requested, operator_seconds)

@@ -106,8 +106,7 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, threads: int = 
     """
     import_env_modules(list(imports))
     config = ServerConfig(**options)
-    backend = backend_for(config.backend, ray_address=config.ray_address,
-                          env_num_cpus=config.env_num_cpus, imports=tuple(imports))
+    backend = backend_for(config, imports=tuple(imports))
     try:
         parts = Parts.from_config(config, backend=backend)
     except BaseException:

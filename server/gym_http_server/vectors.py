@@ -20,7 +20,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import concatenate, create_empty_array
 
 from . import errors, params, spaces
-from .instances import Capacity, Table, reset_with_options
+from .instances import Breakable, Capacity, Table, reset_with_options
 
 MODES = ("vector_entry_point", "sync", "async")
 
@@ -34,7 +34,7 @@ def async_limit() -> int:
 
 
 @dataclass
-class VectorInstance:
+class VectorInstance(Breakable):
     """One vector env and the counters clients can inspect."""
 
     vector_id: str
@@ -66,19 +66,22 @@ class VectorInstance:
         mode = self.env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
         return AutoresetMode(mode).value
 
-    def reset(self, seed: int | None, options: dict | None) -> tuple[Any, dict]:
+    def reset(self, seed: int | None, options: dict | None,
+              timeout: float | None = None) -> tuple[Any, dict]:
+        pending = self._pending_seed if seed is None else None
+        observations, infos = self.guarded(timeout, lambda: reset_with_options(
+            self.env, self.env_id, pending if seed is None else seed, options))
         if seed is None:
-            seed, self._pending_seed = self._pending_seed, None
-        observations, infos = reset_with_options(self.env, self.env_id, seed, options)
+            self._pending_seed = None
         self.resets += 1
         return observations, infos
 
-    def step(self, actions: Any) -> tuple[Any, Any, Any, Any, dict]:
-        if self.resets == 0:
+    def step(self, actions: Any, timeout: float | None = None) -> tuple[Any, Any, Any, Any, dict]:
+        if self.resets == 0 and self.broken is None:
             raise errors.ResetNeeded(
                 f"Vector_id {self.vector_id} must be reset before its first step"
             )
-        result = self.env.step(actions)
+        result = self.guarded(timeout, lambda: self.env.step(actions))
         self.steps += 1
         return result
 
@@ -133,6 +136,10 @@ class VectorTable(Table[VectorInstance]):
         except errors.TooManyEnvs:
             env.close()
             raise
+
+    def broken_ids(self) -> dict[str, str]:
+        """Batches that can no longer serve, with the code their calls answer."""
+        return {v.vector_id: v.broken.code for v in self.entries() if v.broken is not None}
 
     def listing(self) -> dict[str, dict]:
         return {v.vector_id: {"env_id": v.env_id, "num_envs": v.size} for v in self.entries()}

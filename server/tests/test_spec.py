@@ -103,7 +103,7 @@ SCHEMA_KEYWORDS = {
     "type", "description", "properties", "required", "items", "oneOf", "anyOf", "allOf",
     "enum", "const", "$ref", "additionalProperties", "minimum", "maximum", "pattern",
     "discriminator", "minItems", "maxItems", "minLength", "maxProperties", "title", "examples",
-    "default", "format",
+    "default", "format", "exclusiveMinimum",
 }
 
 

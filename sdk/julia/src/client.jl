@@ -102,9 +102,10 @@ so clients do not retry in lockstep, and is never shorter than the server's
 `Retry-After` (itself capped at $(MAX_RETRY_AFTER) s).
 """
 function retry_delay(method::AbstractString, attempt::Integer, status;
-                     retry_after = nothing, retries::Integer = 2,
+                     retry_after = nothing, retries::Integer = 2, code = nothing,
                      base::Real = 0.5, cap::Real = 8.0, jitter::Real = rand())
     uppercase(String(method)) in IDEMPOTENT_METHODS || return nothing
+    code in NOT_RETRYABLE_CODES && return nothing
     attempt > retries && return nothing
     status === nothing || status in RETRYABLE_STATUSES || return nothing
     backoff = min(Float64(cap), base * 2.0^(attempt - 1)) * (0.5 + jitter / 2)
@@ -171,7 +172,9 @@ function send_request(client::GymClient, method::AbstractString, path::AbstractS
         end
         status = response === nothing ? nothing : Int(response.status)
         retry_after = response === nothing ? nothing : header_value(response.headers, "Retry-After")
-        delay = retry_delay(method, attempt, status; retry_after = retry_after, retries = retries)
+        code = status in RETRYABLE_STATUSES ? error_code(response.body) : nothing
+        delay = retry_delay(method, attempt, status; retry_after = retry_after, retries = retries,
+                            code = code)
         if delay === nothing
             failure === nothing || throw(failure)
             headers_seen = Pair{String,String}[String(k) => String(v) for (k, v) in response.headers]

@@ -18,12 +18,19 @@ struct BadRequestError <: GymHTTPError
     message::String
 end
 
-"The instance or batch is gone: never created, closed, expired, or its process died. Make a new one."
+"""
+The instance or batch is gone: never created, closed, expired, its process
+died (`env_process_died`) or a call overran the server's deadline
+(`step_timeout`, a 504 that is never retried). Make a new one.
+"""
 struct UnknownInstanceError <: GymHTTPError
     status::Int
     code::String
     message::String
 end
+
+"Codes whose status may look transient (504) but whose cause is not."
+const NOT_RETRYABLE_CODES = ("step_timeout", "env_process_died")
 
 "The action is not an element of the action space; the episode is untouched."
 struct InvalidActionError <: GymHTTPError
@@ -132,6 +139,7 @@ const ERROR_TYPES_BY_CODE = Dict{String,Type}(
     "unknown_instance" => UnknownInstanceError,
     "instance_expired" => UnknownInstanceError,
     "env_process_died" => UnknownInstanceError,
+    "step_timeout" => UnknownInstanceError,
     "unknown_vector" => UnknownInstanceError,
     "vector_expired" => UnknownInstanceError,
     "not_found" => NotFoundError,
@@ -196,6 +204,18 @@ function api_error(status::Integer, body::AbstractString, parsed)
         raw_message isa AbstractString && (message = String(raw_message))
     end
     return error_type(status, code)(Int(status), code, message)
+end
+
+"The `code` of an error body, or `nothing` when it has none."
+function error_code(body)
+    parsed = try
+        plain(JSON3.read(String(copy(body))))
+    catch
+        nothing
+    end
+    parsed isa AbstractDict || return nothing
+    code = get(parsed, "code", nothing)
+    return code isa AbstractString ? String(code) : nothing
 end
 
 function Base.showerror(io::IO, err::GymHTTPError)

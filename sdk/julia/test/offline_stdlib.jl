@@ -14,6 +14,7 @@
     @test GymHTTP.retry_delay("GET", 3, 503; retries = 2, jitter = 0.0) === nothing
     @test GymHTTP.retry_delay("DELETE", 10, 502; retries = 20, cap = 8.0, jitter = 1.0) == 8.0
     @test GymHTTP.retry_delay("PUT", 1, 504; jitter = 0.0) == 0.25
+    @test GymHTTP.retry_delay("GET", 1, 504; code = "step_timeout", jitter = 0.0) === nothing
     @test GymHTTP.retry_delay("GET", 1, 429; retry_after = "3", jitter = 0.0) == 3.0
     @test GymHTTP.retry_delay("GET", 1, 429; retry_after = "0", jitter = 1.0) == 0.5
     @test GymHTTP.retry_delay("GET", 1, 429; retry_after = "1000", jitter = 0.0) == 60.0
@@ -68,10 +69,11 @@ end
         # each code's type belongs to its category
         @test GymHTTP.error_type(status, code) <: GymHTTP.CATEGORY_TYPES[category]
         # an idempotent request is retried exactly when the table says
-        @test (GymHTTP.retry_delay("GET", 1, status; jitter = 0.0) !== nothing) == retry
+        @test (GymHTTP.retry_delay("GET", 1, status; code = code, jitter = 0.0) !== nothing) == retry
         @test GymHTTP.retry_delay("POST", 1, status; jitter = 0.0) === nothing
     end
-    for code in ("instance_expired", "unknown_vector", "vector_expired", "env_process_died")
+    for code in ("instance_expired", "unknown_vector", "vector_expired", "env_process_died",
+                 "step_timeout")
         @test GymHTTP.error_type(400, code) === UnknownInstanceError
     end
 end

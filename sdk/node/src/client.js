@@ -16,6 +16,7 @@ import {
   APITimeoutError,
   APIUserAbortError,
   GymHTTPError,
+  NOT_RETRYABLE_CODES,
   NotImplementedError,
   errorFromResponse,
 } from "./errors.js";
@@ -28,6 +29,16 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * The `code` of an error body, if it has one.
+ * @param {unknown} body
+ * @returns {string | undefined}
+ */
+function errorCode(body) {
+  const code = typeof body === "object" && body !== null ? /** @type {any} */ (body).code : undefined;
+  return typeof code === "string" ? code : undefined;
+}
 const INITIAL_DELAY_MS = 500;
 const MAX_DELAY_MS = 8_000;
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -42,12 +53,13 @@ const WATCHDOG_MS = 50;
  * wait doubles from 0.5 s up to 8 s, less up to 25 % random jitter so that
  * many clients do not retry in step.
  * @param {{retriesSoFar: number, maxRetries: number, idempotent: boolean,
- *   status?: number, error?: unknown, retryAfter?: string | null,
+ *   status?: number, code?: string, error?: unknown, retryAfter?: string | null,
  *   now?: number, random?: () => number}} attempt
  * @returns {number | null} milliseconds
  */
-export function retryDelay({ retriesSoFar, maxRetries, idempotent, status, error, retryAfter, now = Date.now(), random = Math.random }) {
+export function retryDelay({ retriesSoFar, maxRetries, idempotent, status, code, error, retryAfter, now = Date.now(), random = Math.random }) {
   if (!idempotent || retriesSoFar >= maxRetries) return null;
+  if (code !== undefined && NOT_RETRYABLE_CODES.has(code)) return null; // a 504 step_timeout: broken for good
   const transient = error !== undefined
     ? error instanceof APIConnectionError
     : status !== undefined && RETRYABLE_STATUSES.has(status);
@@ -261,7 +273,7 @@ export class GymClient {
       response.attempts = retriesSoFar + 1;
       if (!RETRYABLE_STATUSES.has(response.status)) return response;
       const delay = retryDelay({
-        retriesSoFar, maxRetries, idempotent, status: response.status,
+        retriesSoFar, maxRetries, idempotent, status: response.status, code: errorCode(response.body),
         retryAfter: response.headers.get("retry-after"),
       });
       if (delay === null) return response;

@@ -54,6 +54,21 @@ export class APIUserAbortError extends GymHTTPError {
  */
 export class UnknownInstanceError extends GymHTTPError {}
 
+/**
+ * The instance (or batch) can no longer serve and never will: close it and
+ * create another. Never retried, whatever its status.
+ */
+export class EnvBrokenError extends UnknownInstanceError {}
+
+/** A reset, step or render overran the server's deadline (504 `step_timeout`). */
+export class StepTimeoutError extends EnvBrokenError {}
+
+/** The process running the environment died (400 `env_process_died`). */
+export class EnvProcessDiedError extends EnvBrokenError {}
+
+/** Codes whose status may look transient (504) but whose cause is not. */
+export const NOT_RETRYABLE_CODES = new Set(["step_timeout", "env_process_died"]);
+
 /** The request was wrong (400): a missing or invalid parameter, malformed JSON, … */
 export class BadRequestError extends GymHTTPError {}
 
@@ -149,7 +164,8 @@ export const ERROR_CODES = Object.freeze({
   invalid_render_mode: EnvCreationError,
   unknown_instance: UnknownInstanceError,
   instance_expired: UnknownInstanceError,
-  env_process_died: UnknownInstanceError,
+  env_process_died: EnvProcessDiedError,
+  step_timeout: StepTimeoutError,
   unknown_vector: UnknownInstanceError,
   vector_expired: UnknownInstanceError,
   not_found: NotFoundError,

@@ -5,6 +5,7 @@ import {
   ResetNeededError, InvalidEnvIdError, EnvCreationError, NotImplementedError, NotFoundError,
   PermissionDeniedError, InternalServerError, RateLimitError, TooManyEnvsError, PayloadTooLargeError,
   APIConnectionError, LimitError, ERROR_CODES, CATEGORY_CLASSES, retryDelay,
+  EnvBrokenError, StepTimeoutError, EnvProcessDiedError,
 } from "../src/index.js";
 import { startServer } from "./support/server.js";
 import { readFileSync } from "node:fs";
@@ -42,7 +43,7 @@ test("each code's class is its category's class or a subclass", { skip: !table &
 
 test("an idempotent request is retried exactly when the spec's table says", { skip: !table && "no yaml" }, () => {
   for (const entry of table.codes) {
-    const delay = retryDelay({ retriesSoFar: 0, maxRetries: 2, idempotent: true, status: entry.status, random: () => 0 });
+    const delay = retryDelay({ retriesSoFar: 0, maxRetries: 2, idempotent: true, status: entry.status, code: entry.code, random: () => 0 });
     assert.equal(delay !== null, entry.retry, entry.code);
     assert.equal(retryDelay({ retriesSoFar: 0, maxRetries: 2, idempotent: false, status: entry.status }), null);
   }
@@ -76,6 +77,31 @@ test("each known code maps to its class", () => {
   }
   assert.ok(errorFromResponse(400, { message: "m", code: "invalid_action" }) instanceof BadRequestError);
   assert.ok(errorFromResponse(429, { message: "m", code: "too_many_envs" }) instanceof RateLimitError);
+});
+
+test("a broken instance's codes are typed and never retried", async () => {
+  const timeout = errorFromResponse(504, { message: "m", code: "step_timeout" });
+  assert.ok(timeout instanceof StepTimeoutError && timeout instanceof EnvBrokenError);
+  assert.ok(!(timeout instanceof InternalServerError));
+  const died = errorFromResponse(400, { message: "m", code: "env_process_died" });
+  assert.ok(died instanceof EnvProcessDiedError && died instanceof EnvBrokenError);
+  let requests = 0;
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    requests += 1;
+    res.writeHead(504, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ message: "overran", code: "step_timeout" }));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const client = new GymClient({ baseURL: `http://127.0.0.1:${server.address().port}`, maxRetries: 3 });
+    await assert.rejects(client.request("GET", "/v1/envs/x/render/").then((r) => {
+      if (r.status >= 400) throw errorFromResponse(r.status, r.body);
+    }), StepTimeoutError);
+    assert.equal(requests, 1);
+  } finally {
+    server.close();
+  }
 });
 
 test("without a known code the status decides", () => {

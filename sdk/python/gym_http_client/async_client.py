@@ -29,6 +29,7 @@ from .client import (
     Endpoints,
     Response,
     RetryPolicy,
+    error_code,
     make_response,
     pick,
     prepare,
@@ -178,7 +179,12 @@ class AsyncHTTPClient(Endpoints):
                     return make_response(status, answer_headers, data)
                 retry_after = answer_headers.get("Retry-After")
                 wait = retry_delay(
-                    self.retry, method, attempt, status=status, retry_after=retry_after
+                    self.retry,
+                    method,
+                    attempt,
+                    status=status,
+                    code=error_code(data),
+                    retry_after=retry_after,
                 )
                 if wait is None:
                     return make_response(status, answer_headers, data)

@@ -36,7 +36,7 @@ import httpx
 import numpy as np
 import ormsgpack
 
-from .errors import GymConnectionError, error_from_response
+from .errors import NOT_RETRYABLE_CODES, GymConnectionError, error_from_response
 from .transport import ConnectionPool, HTTPXSender
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -67,6 +67,7 @@ def retry_delay(
     attempt: int,
     *,
     status: int | None = None,
+    code: str | None = None,
     retry_after: str | None = None,
     now: float | None = None,
     rand: Callable[[], float] = random.random,
@@ -74,7 +75,8 @@ def retry_delay(
     """Seconds to wait before retrying, or None to give up.
 
     ``attempt`` counts the attempts made so far (1 after the first). ``status``
-    is None when no response arrived (connection refused, reset, timed out).
+    is None when no response arrived (connection refused, reset, timed out);
+    ``code`` is the error body's, when it has one.
     Backoff doubles per attempt up to ``max_delay``, minus up to 25% jitter so
     clients that failed together do not retry together. A ``Retry-After``
     header (seconds or an HTTP date) wins when it asks for a sane wait.
@@ -83,11 +85,23 @@ def retry_delay(
         return None
     if status is not None and status not in RETRYABLE_STATUSES:
         return None
+    if code in NOT_RETRYABLE_CODES:  # a 504 step_timeout: the instance is broken for good
+        return None
     server_wait = parse_retry_after(retry_after, now)
     if server_wait is not None and server_wait <= policy.max_retry_after:
         return server_wait
     backoff = min(policy.base_delay * 2 ** (attempt - 1), policy.max_delay)
     return backoff * (1 - 0.25 * rand())
+
+
+def error_code(data: bytes) -> str | None:
+    """The ``code`` of an error body, if it is one."""
+    try:
+        body = json.loads(data)
+    except (ValueError, TypeError):
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -430,7 +444,12 @@ class HTTPClient(Endpoints):
                     return make_response(status, answer_headers, data)
                 retry_after = answer_headers.get("Retry-After")
                 wait = retry_delay(
-                    self.retry, method, attempt, status=status, retry_after=retry_after
+                    self.retry,
+                    method,
+                    attempt,
+                    status=status,
+                    code=error_code(data),
+                    retry_after=retry_after,
                 )
                 if wait is None:
                     return make_response(status, answer_headers, data)

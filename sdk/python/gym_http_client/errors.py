@@ -50,6 +50,19 @@ class NotFoundError(GymHTTPError):
     """No such route, method or uploaded run (404, 405): often a server older than this client."""
 
 
+class EnvBrokenError(UnknownInstanceError):
+    """The instance (or batch) can no longer serve and never will: close it and
+    create another. Retrying the same call cannot help, so it is never retried."""
+
+
+class StepTimeoutError(EnvBrokenError):
+    """A reset, step or render overran the server's deadline (504 ``step_timeout``)."""
+
+
+class EnvProcessDiedError(EnvBrokenError):
+    """The process running the environment died (400 ``env_process_died``)."""
+
+
 class LimitError(GymHTTPError):
     """A server limit was hit: too many environments, a batch or a body too large."""
 
@@ -87,7 +100,10 @@ _CATEGORY_CODES = {
         "recording_in_progress video_needs_rgb_array png_needs_rgb_array no_recording "
         "wrong_batch_size length_required unsupported_media_type"
     ),
-    "gone": "unknown_instance instance_expired env_process_died unknown_vector vector_expired",
+    "gone": (
+        "unknown_instance instance_expired env_process_died step_timeout unknown_vector "
+        "vector_expired"
+    ),
     "not_found": "not_found method_not_allowed unknown_run",
     "capacity": "too_many_envs num_envs_too_large body_too_large",
     "auth": "unauthorized shutdown_disabled",
@@ -100,7 +116,12 @@ CODES: dict[str, type[GymHTTPError]] = {
     for category, codes in _CATEGORY_CODES.items()
     for code in codes.split()
 }
+CODES.update(step_timeout=StepTimeoutError, env_process_died=EnvProcessDiedError)
 """Every code the server sends (the spec's ``x-error-codes``), to its class."""
+
+
+NOT_RETRYABLE_CODES = frozenset({"step_timeout", "env_process_died"})
+"""Codes whose status may look transient (504) but whose cause is not."""
 
 
 def error_class(status: int | None, code: str | None) -> type[GymHTTPError]:

@@ -11,6 +11,8 @@ import gym_http_client
 from gym_http_client import (
     AuthError,
     BadRequestError,
+    EnvBrokenError,
+    EnvProcessDiedError,
     GymConnectionError,
     GymHTTPError,
     GymTimeoutError,
@@ -19,6 +21,7 @@ from gym_http_client import (
     LimitError,
     NotFoundError,
     RetryPolicy,
+    StepTimeoutError,
     UnknownInstanceError,
     UnsupportedError,
 )
@@ -53,7 +56,9 @@ def test_each_code_gets_the_class_of_its_category(entry):
 
 @pytest.mark.parametrize("entry", error_table(), ids=lambda entry: entry["code"])
 def test_an_idempotent_request_is_retried_exactly_when_the_spec_says(entry):
-    delay = retry_delay(RetryPolicy(), "GET", 1, status=entry["status"], rand=lambda: 0.0)
+    delay = retry_delay(
+        RetryPolicy(), "GET", 1, status=entry["status"], code=entry["code"], rand=lambda: 0.0
+    )
     assert (delay is not None) is entry["retry"]
     assert retry_delay(RetryPolicy(), "POST", 1, status=entry["status"]) is None
 
@@ -62,6 +67,9 @@ def test_an_idempotent_request_is_retried_exactly_when_the_spec_says(entry):
     "status, code, expected",
     [
         (400, "unknown_instance", UnknownInstanceError),
+        (504, "step_timeout", StepTimeoutError),
+        (400, "env_process_died", EnvProcessDiedError),
+        (504, None, InternalServerError),
         (400, "invalid_action", BadRequestError),
         (400, "missing_parameter", BadRequestError),
         (404, "not_found", NotFoundError),
@@ -143,6 +151,30 @@ def test_too_many_envs_is_a_limit():
         with pytest.raises(LimitError) as caught:
             http.create_env("CartPole-v1")
         assert caught.value.status == 429 and caught.value.code == "too_many_envs"
+
+
+def test_a_step_past_the_deadline_is_a_step_timeout_error_and_not_retried():
+    args = ("--step-timeout", "0.5", "--import", "gym_http_conformance.faultyenvs")
+    with running_server(*args) as url:
+        env = gym_http_client.make("GymHttpTest/Hang-v0", base_url=url)
+        env.reset()
+        with pytest.raises(StepTimeoutError) as caught:
+            env.step(1)
+        assert isinstance(caught.value, EnvBrokenError)
+        assert caught.value.status == 504 and caught.value.code == "step_timeout"
+        with pytest.raises(StepTimeoutError):  # the instance stays broken
+            env.step(0)
+        env.close()
+
+
+def test_broken_instances_answers_are_never_retried():
+    from gym_http_client.client import error_code
+
+    assert error_code(b'{"message": "m", "code": "step_timeout"}') == "step_timeout"
+    assert error_code(b"<html>504 Gateway Time-out</html>") is None
+    for code in ("step_timeout", "env_process_died"):
+        assert retry_delay(RetryPolicy(), "GET", 1, status=504, code=code) is None
+    assert retry_delay(RetryPolicy(), "GET", 1, status=504, rand=lambda: 0.0) is not None
 
 
 def test_legacy_errors_are_both_server_errors_and_typed(client):

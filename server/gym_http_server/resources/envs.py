@@ -47,6 +47,7 @@ def describe_instance(instance: Instance, show_path: bool = False) -> dict:
         "action_space": spaces.describe(env.action_space),
         "observation_space": spaces.describe(env.observation_space),
         "recording": instance.recording.describe(show_path) if instance.recording else None,
+        "broken": instance.failure(),
     }
 
 
@@ -81,8 +82,9 @@ class Reset:
         body = params.read_object(req, self.parts.config.max_body_bytes)
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
+        timeout = params.deadline(body, self.parts.config.step_timeout)
         with self.parts.table.use(instance_id) as instance:
-            observation, info = instance.reset(seed, options)
+            observation, info = instance.reset(seed, options, timeout)
             self.parts.metrics.reset(instance.env_id)
             resp.media = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
@@ -99,9 +101,10 @@ class Step:
         if body.get("action") is None:
             raise MissingParameter("action")
         render = params.typed(body, "render", "boolean", False)
+        timeout = params.deadline(body, self.parts.config.step_timeout)
         with self.parts.table.use(instance_id) as instance:
             action = decode_action(instance, body["action"])
-            observation, reward, terminated, truncated, info = instance.step(action)
+            observation, reward, terminated, truncated, info = instance.step(action, timeout)
             self.parts.metrics.stepped(instance.env_id)
             result = {
                 "observation": spaces.encode(instance.env.observation_space, observation),
@@ -112,7 +115,7 @@ class Step:
                 "info": to_wire(info),
             }
             if render and instance.env.render_mode is not None:
-                result["render"] = to_wire(instance.render())
+                result["render"] = to_wire(instance.render(timeout))
             resp.media = result
 
 
@@ -147,7 +150,7 @@ class Render:
             if as_png:
                 resp.content_type = falcon.MEDIA_PNG
                 resp.cache_control = ["no-store"]
-                resp.data = frames.png_frame(instance)
+                resp.data = frames.png_frame(instance, self.parts.config.step_timeout)
                 return
             if instance.env.render_mode is None:
                 raise InvalidParameter(
@@ -155,5 +158,5 @@ class Render:
                 )
             resp.media = {
                 "render_mode": instance.env.render_mode,
-                "frame": to_wire(instance.render()),
+                "frame": to_wire(instance.render(self.parts.config.step_timeout)),
             }

@@ -16,7 +16,8 @@ class Health:
         self.parts = parts
 
     def on_get(self, req, resp):
-        resp.media = {"status": "ok", "version": __version__, "envs": len(self.parts.table)}
+        resp.media = {"status": "ok", "version": __version__, "envs": len(self.parts.table),
+                      "broken_envs": self.parts.broken_count()}
 
 
 class MetricsText:

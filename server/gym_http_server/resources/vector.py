@@ -67,6 +67,7 @@ def describe_vector(batch: VectorInstance) -> dict:
         "single_observation_space": spaces.describe(env.single_observation_space),
         "action_space": spaces.describe(env.action_space),
         "observation_space": spaces.describe(env.observation_space),
+        "broken": batch.failure(),
     }
 
 
@@ -101,8 +102,9 @@ class VectorReset:
         body = params.read_object(req, self.parts.config.max_body_bytes)
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
+        timeout = params.deadline(body, self.parts.config.step_timeout)
         with self.parts.vectors.use(vector_id) as batch:
-            observations, infos = batch.reset(seed, options)
+            observations, infos = batch.reset(seed, options, timeout)
             resp.media = {
                 "observations": spaces.encode(batch.env.observation_space, observations),
                 "infos": to_wire(infos),
@@ -115,9 +117,11 @@ class VectorStep:
 
     def on_post(self, req, resp, vector_id):
         body = params.read_object(req, self.parts.config.max_body_bytes)
+        timeout = params.deadline(body, self.parts.config.step_timeout)
         with self.parts.vectors.use(vector_id) as batch:
             actions = batch.decode_actions(body.get("actions"))
-            observations, rewards, terminations, truncations, infos = batch.step(actions)
+            observations, rewards, terminations, truncations, infos = batch.step(actions,
+                                                                                 timeout)
             resp.media = {
                 "observations": spaces.encode(batch.env.observation_space, observations),
                 "rewards": to_wire(rewards),

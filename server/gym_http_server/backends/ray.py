@@ -24,12 +24,16 @@ import ray
 from gymnasium.vector import VectorEnv
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
-from . import catalog, errors
+from .. import catalog, deadlines, errors
+from .budget import Processes
 
 log = logging.getLogger(__name__)
 
-# How long building one env may wait for a worker with the CPUs it asks for.
+# How long building one env may take when the operator set no --step-timeout.
 SCHEDULE_TIMEOUT_SECONDS = 60.0
+# Retry-After of a create refused because no node has the CPUs it asks for.
+FULL_RETRY_AFTER_SECONDS = 5
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 @ray.remote
@@ -96,13 +100,13 @@ class RemoteEnv(gym.Env):
          self.metadata, self.spec) = description
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        return answer(self.actor.reset.remote(seed, options), self.env_id)
+        return answer(self.actor, self.actor.reset.remote(seed, options), self.env_id)
 
     def step(self, action):
-        return answer(self.actor.step.remote(action), self.env_id)
+        return answer(self.actor, self.actor.step.remote(action), self.env_id)
 
     def render(self):
-        return answer(self.actor.render.remote(), self.env_id)
+        return answer(self.actor, self.actor.render.remote(), self.env_id)
 
     def close(self) -> None:
         stop(self.actor)
@@ -120,10 +124,10 @@ class RemoteVectorEnv(VectorEnv):
         self.closed = False
 
     def reset(self, *, seed=None, options: dict | None = None):
-        return answer(self.actor.reset.remote(seed, options), self.env_id)
+        return answer(self.actor, self.actor.reset.remote(seed, options), self.env_id)
 
     def step(self, actions):
-        return answer(self.actor.step.remote(actions), self.env_id)
+        return answer(self.actor, self.actor.step.remote(actions), self.env_id)
 
     def close(self, **kwargs) -> None:
         if not self.closed:
@@ -131,11 +135,18 @@ class RemoteVectorEnv(VectorEnv):
             stop(self.actor)
 
 
-def answer(reference, env_id: str):
-    """What an actor call returns; its environment's exception as in-process,
-    or ``EnvProcessDied`` when the actor is gone."""
+def answer(actor, reference, env_id: str):
+    """What an actor call returns within the deadline; its environment's
+    exception as in-process, ``EnvProcessDied`` when the actor is gone, or
+    ``StepTimeout`` (the actor killed) when it does not answer in time: a
+    frozen node's actors are given up on then, not when Ray notices."""
+    seconds = deadlines.current()
     try:
-        return ray.get(reference)
+        return ray.get(reference, timeout=seconds)
+    except GetTimeoutError:
+        ray.kill(actor, no_restart=True)
+        raise deadlines.overrun(seconds, f"The {env_id} environment",
+                                "its Ray actor was killed") from None
     except RayActorError:
         raise errors.EnvProcessDied(
             f"The process running this {env_id} environment has died; close it "
@@ -151,7 +162,7 @@ def answer(reference, env_id: str):
 def stop(actor) -> None:
     """Let the env close itself (flush what it holds), then end the actor."""
     try:
-        ray.get(actor.close.remote(), timeout=10)
+        ray.get(actor.close.remote(), timeout=CLOSE_TIMEOUT_SECONDS)
     except (RayActorError, RayTaskError, GetTimeoutError):
         pass  # a dead or stuck actor has nothing left to flush
     finally:
@@ -163,9 +174,12 @@ class RayBackend:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, env_num_cpus: float | None = None,
-                 imports: tuple[str, ...] = ()) -> None:
+    def __init__(self, processes: Processes, address: str | None = None,
+                 env_num_cpus: float | None = None, imports: tuple[str, ...] = (),
+                 create_timeout: float | None = None) -> None:
+        self.processes = processes  # Ray places its processes itself; kept for the interface
         self.imports = tuple(imports)
+        self.create_timeout = create_timeout or SCHEDULE_TIMEOUT_SECONDS
         self.options = {} if env_num_cpus is None else {"num_cpus": env_num_cpus}
         if address is None:  # a Ray of our own, stopped with us
             ray.init(address="local", include_dashboard=False, log_to_driver=False,
@@ -176,6 +190,7 @@ class RayBackend:
 
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         spec_id, kwargs = catalog.checked(env_id, render_mode, kwargs)
+        self._refuse_if_full()
         actor = EnvActor.options(**self.options).remote(self.imports)
         description = self._built(actor, spec_id, actor.make.remote(spec_id, kwargs))
         return RemoteEnv(actor, spec_id, description)
@@ -183,21 +198,30 @@ class RayBackend:
     def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
                  kwargs: Any = None) -> tuple[VectorEnv, str]:
         spec_id, mode, kwargs = catalog.checked_vec(env_id, mode, kwargs)
+        self._refuse_if_full()
         actor = EnvActor.options(**self.options).remote(self.imports)
         reference = actor.make_vec.remote(spec_id, num_envs, mode, kwargs)
         description = self._built(actor, spec_id, reference)
         return RemoteVectorEnv(actor, spec_id, description), mode
 
+    def _refuse_if_full(self) -> None:
+        """A quick 429 when no node has the CPUs an actor asks for, rather than a wait."""
+        wanted = self.options.get("num_cpus", 0)
+        if wanted and ray.available_resources().get("CPU", 0.0) < wanted:
+            raise errors.TooManyEnvs(
+                f"No Ray node has {wanted:g} CPUs free for another environment; close some "
+                "first", retry_after=FULL_RETRY_AFTER_SECONDS)
+
     def _built(self, actor, spec_id: str, reference) -> tuple:
         """The description the actor answers once it has built its env, or the error."""
         try:
-            description = ray.get(reference, timeout=SCHEDULE_TIMEOUT_SECONDS)
+            description = ray.get(reference, timeout=self.create_timeout)
         except GetTimeoutError:
             ray.kill(actor)
             raise errors.TooManyEnvs(
-                f"No Ray node had {self.options.get('num_cpus', 0)} CPUs free for another "
-                f"environment within {SCHEDULE_TIMEOUT_SECONDS:g} s; close some first"
-            )
+                f"No Ray node built {spec_id} within {self.create_timeout:g} s (the cluster "
+                "is full, or the environment is slow to build); close some first",
+                retry_after=FULL_RETRY_AFTER_SECONDS)
         except RayActorError:
             ray.kill(actor)
             raise errors.EnvProcessDied(f"The process building {spec_id} died")
