@@ -9,7 +9,7 @@ PROFILES ?=
 TOKEN ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test setup lint chromium test-server test-ray test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-sdk clean
+.PHONY: serve test setup lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -20,8 +20,9 @@ $(VENV)/.server: server/pyproject.toml
 
 # Everything the tests need, and Debian's Chromium for the browser tests
 # (as root; elsewhere those tests say SKIPPED with the reason).
+# granian (the `granian` extra) too, so that both engines are tested.
 $(VENV)/.dev: $(VENV)/.server requirements-dev.txt
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -e './server[video,granian]'
 	$(MAKE) --no-print-directory chromium
 	touch $@
 
@@ -81,6 +82,18 @@ $(VENV)/.ray: $(VENV)/.sdk-python server/pyproject.toml
 test-ray: $(VENV)/.ray
 	$(PYTEST) -rs server/tests/test_ray.py
 	GYM_HTTP_TEST_SERVER_ARGS="--backend ray" $(PYTEST) -rs sdk/python/tests/test_remote_env.py
+
+# The same API served by granian (--engine granian): the conformance suite
+# (every profile: a token made up for the run), the server's tests of what an
+# engine owns (stopping with recordings flushed, hostile requests, metrics and
+# CORS, the reaper) and the Python SDK's core tests. test-server runs the
+# engine tests (held sessions, floods) on both engines.
+test-granian: $(VENV)/.sdk-python
+	@GYM_HTTP_TOKEN=granian-$(shell od -An -N8 -tx8 /dev/urandom | tr -d " ") GYM_HTTP_TEST_ENGINE=granian \
+		$(BIN)/gym-http-conformance --start-reference --import gym_http_conformance.allspaces
+	GYM_HTTP_TEST_ENGINE=granian $(PYTEST) -rs server/tests/test_stop.py server/tests/test_hostile.py \
+		server/tests/test_metrics.py server/tests/test_eviction.py
+	GYM_HTTP_TEST_ENGINE=granian $(PYTEST) -rs sdk/python/tests/test_remote_env.py
 
 # Check any server: `make conformance SERVER=http://host:port [TOKEN=...] [PROFILES="legacy v1"]`;
 # without SERVER, against a reference server started for the run, with a
@@ -165,8 +178,8 @@ bench-sdk: $(VENV)/.sdk-python
 # Everything CI runs, one stage after another, each announced and timed, with
 # a table of the stages' times at the end (about 8 minutes on 2 cores, plus
 # the first setup).
-TEST_STAGES := setup lint test-server test-ray conformance test-conformance test-sdk-python \
-	test-node test-julia bench-quick
+TEST_STAGES := setup lint test-server test-ray test-granian conformance test-conformance \
+	test-sdk-python test-node test-julia bench-quick
 test:
 	@tools/stages "$(MAKE)" $(TEST_STAGES)
 

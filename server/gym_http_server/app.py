@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+from multiprocessing import util as multiprocessing_util
+
 import falcon
 
 from . import errors, media
 from .auth import TokenAuth
-from .config import Parts, ServerConfig
+from .config import ConfigError, Parts, ServerConfig
 from .metrics import RequestMetrics
 from .resources import envs, pages, recording, results, service, spaces, vector
 
@@ -50,16 +53,49 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
     ]
 
 
-def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = None,
-               **options) -> falcon.App:
-    """The Falcon WSGI app, for waitress or any WSGI server.
+class App(falcon.App):
+    """The Falcon app, knowing the service it serves (None for apps built from
+    a test's own parts): ``app.service.close()`` closes it explicitly."""
 
-    ``options`` are ServerConfig fields (``max_envs=8``); tests may pass
-    their own ``parts`` instead.
+    def __init__(self, *args, service=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.service = service
+
+
+def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = None,
+               **options) -> App:
+    """The WSGI app for any WSGI server (gunicorn, granian, uwsgi...), tied to
+    a running service built from ``config`` (or ServerConfig ``options``,
+    ``max_envs=8``): its backend, its tables and, with ``env_ttl``, its
+    reaper. The service closes (every recording flushed) when the process
+    exits normally, or at once with ``app.service.close()``.
+
+    Tests may pass their own ``parts`` instead; nothing is started then.
     """
-    if parts is None:
-        parts = Parts.from_config(config or ServerConfig(**options))
-    app = falcon.App(middleware=middleware(parts))
+    if parts is not None:
+        if config is not None or options:
+            raise ConfigError("give parts or a config, not both")
+        return build_app(parts)
+    from .service import Service
+
+    config = config if config is not None else ServerConfig(**options)
+    if config.allow_shutdown:
+        raise ConfigError(
+            "allow_shutdown: an app handed to another WSGI server cannot stop that server; "
+            "serve with start_server() or gym-http-server --allow-shutdown, or stop it as "
+            "that server is stopped"
+        )
+    service = Service.start(config)
+    # At exit: atexit in a process that ends normally; multiprocessing's
+    # finalizers in a worker process a server forked (granian's, whose
+    # workers end without running atexit). close() runs once either way.
+    atexit.register(service.close)
+    multiprocessing_util.Finalize(None, service.close, exitpriority=10)
+    return service.app()
+
+
+def build_app(parts: Parts, service=None) -> App:
+    app = App(middleware=middleware(parts), service=service)
     app.req_options.strip_url_path_trailing_slash = True
     media.install(app)
     errors.install(app)

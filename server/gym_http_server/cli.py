@@ -13,29 +13,55 @@ from .config import (
     DEFAULT_MAX_ENVS,
     DEFAULT_MAX_NUM_ENVS,
     DEFAULT_MAX_PROCESSES,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_THREADS,
+    ENGINES,
+    MAX_CONNECTION_LIMIT,
+    MAX_THREADS,
+    ConfigError,
 )
 from .envargs import DEFAULT_MAX_KWARGS_BYTES, parse_allowed
 from .errors import BackendUnavailable
 from .server import start_server
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, no usage block: what is wrong and with which flag."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="gym-http-server",
         description="Serve Gymnasium environments over HTTP (the gym-http-api v1 protocol).",
     )
     p.add_argument("-l", "--listen", default="127.0.0.1",
                    help="address to bind (default: %(default)s)")
-    p.add_argument("-p", "--port", type=int, default=5000,
+    p.add_argument("-p", "--port", type=integer(0, 65535), default=5000,
                    help="port (default: %(default)s; 0 picks a free one)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default: %(default)s)")
-    p.add_argument("--max-envs", type=int, default=DEFAULT_MAX_ENVS,
+    p.add_argument("--engine", choices=ENGINES, default="waitress",
+                   help="what serves HTTP: waitress (pure Python) or granian (Rust; needs "
+                        "'gym-http-server[granian]'; for thousands of sessions) "
+                        "(default: %(default)s)")
+    p.add_argument("--threads", type=integer(1, MAX_THREADS), default=DEFAULT_THREADS,
+                   help="threads running requests; raise it for environments whose step "
+                        "waits on I/O (default: %(default)s)")
+    p.add_argument("--connection-limit", type=integer(1, MAX_CONNECTION_LIMIT), default=None,
+                   metavar="N", help="most connections open at once; a full waitress answers "
+                   "503 server_full (default: 8192 on waitress, as many as the open-files "
+                   "limit allows on granian)")
+    p.add_argument("--read-timeout", type=positive_seconds, default=DEFAULT_READ_TIMEOUT,
+                   metavar="SECONDS", help="close a connection that takes longer than SECONDS "
+                   "to send a whole request, counted from when it connects or starts one "
+                   "(default: %(default)g)")
+    p.add_argument("--max-envs", type=integer(1), default=DEFAULT_MAX_ENVS,
                    help="most environments alive at once (default: %(default)s)")
-    p.add_argument("--max-num-envs", type=int, default=DEFAULT_MAX_NUM_ENVS,
+    p.add_argument("--max-num-envs", type=integer(1), default=DEFAULT_MAX_NUM_ENVS,
                    help="most sub-environments in one batch (default: %(default)s)")
-    p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
+    p.add_argument("--max-body-bytes", type=integer(1), default=DEFAULT_MAX_BODY_BYTES,
                    help="largest request body accepted (default: %(default)s)")
-    p.add_argument("--max-kwargs-bytes", type=int, default=DEFAULT_MAX_KWARGS_BYTES,
+    p.add_argument("--max-kwargs-bytes", type=integer(2), default=DEFAULT_MAX_KWARGS_BYTES,
                    metavar="BYTES", help="largest 'kwargs' a client may pass, as JSON "
                    "(default: %(default)s)")
     p.add_argument("--allow-kwargs", action="append", default=None, metavar="ENV_ID=NAME,...",
@@ -90,8 +116,26 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def integer(low: int, high: int | None = None):
+    """An argparse type: a whole number from low (to high)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+        if value < low or (high is not None and value > high):
+            within = f"at least {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be {within}, not {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
 def positive_seconds(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text}")
     return value
@@ -108,7 +152,10 @@ def positive_int(text: str) -> int:
 
 
 def non_negative(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"not a non-negative number: {text}")
     return value
@@ -154,8 +201,6 @@ def main(argv: list[str] | None = None) -> None:
         cli.error("give --token or --token-file, not both")
     if args.backend != "ray" and (args.ray_address or args.env_num_cpus is not None):
         cli.error("--ray-address and --env-num-cpus need --backend ray")
-    if args.max_kwargs_bytes < 2:
-        cli.error(f"--max-kwargs-bytes must be at least 2, not {args.max_kwargs_bytes}")
     try:
         parse_allowed(args.allow_kwargs or ())
     except ValueError as error:
@@ -171,7 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("waitress.queue").addFilter(AtMostEvery(60.0))
     try:
         start_server(
-            args.listen, args.port, threads=args.threads, imports=args.imports,
+            args.listen, args.port, engine=args.engine, threads=args.threads,
+            connection_limit=args.connection_limit, read_timeout=args.read_timeout,
+            imports=args.imports,
             max_envs=args.max_envs, max_num_envs=args.max_num_envs,
             max_body_bytes=args.max_body_bytes,
             allow_shutdown=args.allow_shutdown, data_dir=args.data_dir,
@@ -184,7 +231,9 @@ def main(argv: list[str] | None = None) -> None:
         )
     except KeyboardInterrupt:
         pass
-    except BackendUnavailable as error:
+    except (BackendUnavailable, ConfigError) as error:
+        cli.error(str(error))
+    except OSError as error:  # what the system refused at start (open files, sockets)
         cli.error(str(error))
     except ImportError as error:
         cli.error(f"--import failed: {error}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .backends import Backend, InProcess, Processes
+from .backends import BACKENDS, Backend, InProcess, Processes
 from .catalog import Registry
 from .dataroot import DataRoot
 from .envargs import DEFAULT_MAX_KWARGS_BYTES, KwargsPolicy, parse_allowed
@@ -18,6 +19,20 @@ DEFAULT_MAX_ENVS = 1024
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_NUM_ENVS = 1024
 DEFAULT_MAX_PROCESSES = 32
+# Worker threads that run requests (waitress's threads, granian's blocking threads).
+DEFAULT_THREADS = 8
+# Seconds a connection has to deliver a whole request, counted from when it
+# connects or starts one: what frees the sockets of clients that never finish.
+DEFAULT_READ_TIMEOUT = 30.0
+ENGINES = ("waitress", "granian")
+# Above these a value is a typo, not a setting.
+MAX_THREADS = 4096
+MAX_CONNECTION_LIMIT = 1_000_000
+
+
+class ConfigError(ValueError):
+    """A setting out of range or that this way of serving cannot honour:
+    one line, said before anything starts."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,58 @@ class ServerConfig:
     max_processes: int = DEFAULT_MAX_PROCESSES
     # With backend "process": each worker's address-space limit in MiB; None is none.
     worker_memory_mib: int | None = None
+    # Modules imported at start to register extra environments (--import).
+    imports: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("max_envs", "max_num_envs", "max_body_bytes"):
+            at_least(name, getattr(self, name), 1)
+        at_least("max_kwargs_bytes", self.max_kwargs_bytes, 2)
+        if self.env_ttl is not None:
+            positive("env_ttl", self.env_ttl)
+        if self.env_num_cpus is not None:
+            at_least("env_num_cpus", self.env_num_cpus, 0)
+        if self.step_timeout is not None:
+            positive("step_timeout", self.step_timeout)
+        at_least("max_processes", self.max_processes, 1)
+        if self.worker_memory_mib is not None:
+            at_least("worker_memory_mib", self.worker_memory_mib, 1)
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend: '{self.backend}' is not one of {', '.join(BACKENDS)}")
+        if self.backend != "ray" and (self.ray_address or self.env_num_cpus is not None):
+            raise ConfigError("ray_address and env_num_cpus need backend 'ray' (--backend ray)")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How the service is served: what an engine owns (sockets, threads)."""
+
+    engine: str = "waitress"
+    threads: int = DEFAULT_THREADS
+    # Most connections open at once; None is the engine's own default.
+    connection_limit: int | None = None
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine: '{self.engine}' is not one of {', '.join(ENGINES)}")
+        at_least("threads", self.threads, 1, MAX_THREADS)
+        if self.connection_limit is not None:
+            at_least("connection_limit", self.connection_limit, 1, MAX_CONNECTION_LIMIT)
+        positive("read_timeout", self.read_timeout)
+
+
+def at_least(name: str, value, low, high=None) -> None:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or math.isnan(value) or value < low or (high is not None and value > high):
+        within = f"at least {low}" if high is None else f"from {low} to {high}"
+        raise ConfigError(f"{name} must be {within}, not {value!r}")
+
+
+def positive(name: str, value) -> None:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not 0 < value < math.inf:
+        raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
 
 
 @dataclass
@@ -68,7 +135,7 @@ class Parts:
     data_root: DataRoot
     results: ResultsStore
     registry: Registry = field(default_factory=Registry)
-    # Called after POST /v1/shutdown/ is accepted; start_server stops waitress.
+    # Called after POST /v1/shutdown/ is accepted; the engine serving the app stops.
     request_shutdown: Callable[[], None] = lambda: None
     # Batches; they share the instances' capacity (--max-envs counts sub-envs).
     vectors: VectorTable | None = None

@@ -15,6 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 ANNOUNCEMENT = re.compile(r"listening on (http://\S+)")
+# `make test-granian` runs the same tests, the conformance suite and the SDKs'
+# against servers on another engine by setting this.
+ENGINE_VAR = "GYM_HTTP_TEST_ENGINE"
+
+
+def engine_args(args=()) -> list[str]:
+    """``--engine $GYM_HTTP_TEST_ENGINE``, unless ARGS name an engine themselves."""
+    engine = os.environ.get(ENGINE_VAR)
+    if not engine or "--engine" in args:
+        return []
+    return ["--engine", engine]
 
 
 @contextmanager
@@ -35,7 +46,8 @@ def running_server(*args: str, timeout: float = 30.0, env: dict | None = None) -
 
 @contextmanager
 def _serving(args, timeout: float, env: dict | None) -> Iterator[str]:
-    command = [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p", "0", *args]
+    command = [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p", "0",
+               *engine_args(args), *args]
     process = subprocess.Popen(
         command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         env={**os.environ, **(env or {})},

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gym_http_server.testing import ANNOUNCEMENT, running_server
+from gym_http_server.testing import ANNOUNCEMENT, engine_args, running_server
 
 TESTS = Path(__file__).parent
 SPEC_PATH = TESTS.parent.parent / "spec" / "openapi.yaml"
@@ -95,7 +95,7 @@ class ServerProcess:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gym_http_server", "-p", "0", "--data-dir",
-             str(self.data_dir), "--import", "testenvs", *args],
+             str(self.data_dir), "--import", "testenvs", *engine_args(args), *args],
             stderr=subprocess.PIPE, text=True, env={**os.environ, **server_env()})
         found = threading.Event()
         self.url = ""

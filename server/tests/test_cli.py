@@ -12,9 +12,11 @@ from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
+import pytest
 
 from conftest import error_of, server_env
 from gym_http_server import __version__, create_app
+from gym_http_server.cli import main
 from gym_http_server.testing import running_server
 
 # The console script installed beside this interpreter, as users run it.
@@ -135,3 +137,60 @@ def test_ray_options_without_the_ray_backend_are_refused():
         done = subprocess.run([sys.executable, "-m", "gym_http_server", "-p", "0", *option],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and "need --backend ray" in done.stderr
+
+
+def start_up_error(*args: str, env: dict | None = None) -> str:
+    """What the CLI says when it refuses to start: exit 2, one line, nothing served."""
+    done = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gym-http-server: error: "), done.stderr
+    assert "Traceback" not in done.stderr and "listening" not in done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("flag, value", [
+    ("--threads", "0"), ("--threads", "-1"), ("--threads", "many"), ("--max-envs", "-5"),
+    ("--max-envs", "0"), ("--max-num-envs", "0"), ("--max-body-bytes", "0"),
+    ("--port", "70000"), ("--port", "-1"), ("--connection-limit", "0"),
+    ("--read-timeout", "0"), ("--read-timeout", "nan"), ("--env-ttl", "-1"),
+    ("--env-ttl", "inf"), ("--engine", "gunicorn"),
+])
+def test_every_numeric_flag_out_of_range_is_one_line_and_exit_2(flag, value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["-p", "0", flag, value])
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("gym-http-server: error: ")
+    assert flag in said[0]
+
+
+def test_threads_0_as_a_user_runs_it_is_refused_before_listening():
+    assert "--threads" in start_up_error("-p", "0", "--threads", "0")
+
+
+def test_a_busy_port_is_one_clear_line_without_a_traceback():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for engine in ["waitress", *(["granian"] if granian_installed() else [])]:
+            line = start_up_error("-l", "127.0.0.1", "-p", str(port), "--engine", engine)
+            assert f"127.0.0.1:{port} is already in use" in line
+
+
+def granian_installed() -> bool:
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_granian_engine_without_granian_installed_names_the_extra(tmp_path):
+    shadow = tmp_path / "granian"  # where `import granian` fails
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'granian'\")\n")
+    line = start_up_error("-p", "0", "--engine", "granian", env={"PYTHONPATH": str(tmp_path)})
+    assert "pip install 'gym-http-server[granian]'" in line

@@ -1,0 +1,241 @@
+"""waitress: the default engine, pure Python.
+
+Tuned so that it never hangs a client: a poll() loop (select() dies past
+1,024 sockets), a connection limit that is a flag, the open-files limit
+raised to fit it, a full server answering 503 at once instead of leaving
+new clients in the kernel's backlog, and a read deadline that frees the
+sockets of clients that connect and never finish a request (slowloris).
+
+Everything here that reaches into waitress beyond ``create_server`` (task,
+channel and server internals, ``_map``) is pinned by ``waitress<4`` in
+pyproject and checked by test_engines.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+import orjson
+import waitress
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
+from waitress.task import ErrorTask, WSGITask
+
+from ..config import EngineConfig
+from ..errors import HTTP_CODES
+from ..service import Service
+from . import announce, bind_error, raise_open_files_limit
+
+log = logging.getLogger("gym_http_server")
+
+# Enough for 4,096 rollout workers each holding a keep-alive connection, twice.
+DEFAULT_CONNECTION_LIMIT = 8192
+# A keep-alive connection between requests (a client thinking between steps)
+# is closed after this long idle; the client simply reconnects.
+IDLE_TIMEOUT_SECONDS = 300
+# Bodies up to this many times the limit are read whole and refused by the app,
+# so that clients that send before they read (most do) get the 413 rather than
+# a reset; larger ones waitress refuses from the headers alone, while the client
+# is still sending, in JSON too (JsonErrorTask).
+BODY_FACTOR = 8
+# How long a stop waits for requests already being served.
+STOP_GRACE_SECONDS = 10.0
+BACKLOG = 4096
+
+FULL_BODY = orjson.dumps({"message": "the server is at its connection limit; retry shortly",
+                          "code": "server_full"})
+FULL_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                 b"Retry-After: 1\r\nConnection: close\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(FULL_BODY)) + FULL_BODY
+
+
+class OneSendTask(WSGITask):
+    """A response whose body is one known-length chunk (every response of
+    this app) leaves in one send() with its headers, not two: one system
+    call less for the server and one segment less for the client to wait on."""
+
+    def write(self, data):
+        if (self.wrote_header or not data or not self.has_body or self.chunked_response
+                or self.content_length != len(data) or not self.complete):
+            return super().write(data)
+        head = self.build_response_header()
+        self.wrote_header = True
+        self.content_bytes_written += len(data)
+        self.channel.write_soon(head + data)
+
+
+class JsonErrorTask(ErrorTask):
+    """waitress's own refusals (a body over its limit, unparseable request
+    lines or headers) in the API's JSON shape instead of plain text. waitress
+    answers these from the headers alone, so an oversize body is refused while
+    the client is still sending it."""
+
+    def execute(self):
+        error = self.request.error
+        code = HTTP_CODES.get(error.code, "internal_error" if error.code >= 500 else "bad_request")
+        body = orjson.dumps({"message": f"{error.reason}: {error.body}", "code": code})
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class EdgeChannel(HTTPChannel):
+    """Knows since when it has been waiting for a request to be complete:
+    from its connection, and from the first byte of each later request."""
+
+    task_class = OneSendTask
+    error_task_class = JsonErrorTask
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.reading_since: float | None = time.time()
+        super().__init__(*args, **kwargs)
+
+    def received(self, data):
+        if data and self.request is None and self.reading_since is None:
+            self.reading_since = time.time()
+        done = super().received(data)
+        if self.request is None:  # every byte so far made whole requests
+            self.reading_since = None
+        return done
+
+
+class EdgeServer:
+    """Mixed into the server(s) waitress makes: accept even when full (and
+    answer 503 at once), and close connections past their read deadline."""
+
+    read_timeout: float
+
+    def readable(self):
+        super().readable()  # runs maintenance on waitress's schedule
+        return self.accepting
+
+    def handle_accept(self):
+        if len(self._map) < self.adj.connection_limit:
+            return super().handle_accept()
+        try:
+            pair = self.accept()
+        except OSError:
+            return
+        if pair is None:
+            return
+        conn = pair[0]
+        try:
+            conn.setblocking(False)
+            conn.send(FULL_RESPONSE)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def maintenance(self, now):
+        super().maintenance(now)
+        cutoff = now - self.read_timeout
+        for channel in list(self.active_channels.values()):
+            since = getattr(channel, "reading_since", None)
+            if since is not None and since < cutoff and not channel.requests:
+                channel.will_close = True
+
+
+def edge(server, read_timeout: float) -> None:
+    """On the server waitress made, and on each of several when it listens on more than one."""
+    for candidate in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(candidate, BaseWSGIServer):
+            candidate.channel_class = EdgeChannel
+            candidate.__class__ = type(f"Edge{type(candidate).__name__}",
+                                       (EdgeServer, type(candidate)), {})
+            candidate.read_timeout = read_timeout
+
+
+def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> None:
+    limit = engine.connection_limit or DEFAULT_CONNECTION_LIMIT
+    fits = raise_open_files_limit(limit)
+    if fits < limit:
+        if engine.connection_limit:
+            raise OSError(f"--connection-limit {limit} needs {limit} open files and this "
+                          f"process may open about {fits}: raise the hard limit "
+                          "(ulimit -Hn, LimitNOFILE=) or lower --connection-limit")
+        log.warning("the open-files limit holds %d connections, not %d: more clients wait "
+                    "with a 503 (raise the hard limit to hold more)", fits, limit)
+        limit = max(fits, 1)
+    try:
+        server = waitress.create_server(
+            service.app(), host=listen, port=port, threads=engine.threads,
+            ident="gym-http-server",
+            max_request_body_size=service.config.max_body_bytes * BODY_FACTOR,
+            clear_untrusted_proxy_headers=True, asyncore_use_poll=True,
+            connection_limit=limit, channel_timeout=IDLE_TIMEOUT_SECONDS,
+            cleanup_interval=max(1, min(30, int(engine.read_timeout / 2))),
+            backlog=BACKLOG,
+        )
+    except OSError as error:
+        raise bind_error(listen, port, error) from None
+    edge(server, engine.read_timeout)
+    stop = GracefulStop(server)
+    service.on_shutdown_request(stop.request)
+    stop_on_signals(stop)
+    announce(listen, server.effective_port)
+    try:
+        server.run()
+    finally:
+        server.task_dispatcher.shutdown()
+
+
+class GracefulStop:
+    """Stop as an operator expects, whatever asked (SIGTERM, SIGINT, POST
+    /v1/shutdown/): stop accepting connections, let the requests being served
+    finish (at most ``grace`` seconds), then end waitress's loop, after which
+    start_server closes the service and so flushes every recording."""
+
+    def __init__(self, server, grace: float = STOP_GRACE_SECONDS) -> None:
+        self.server = server
+        self.grace = grace
+        self.requested = threading.Event()
+
+    def request(self) -> None:
+        """From any thread; a second request changes nothing."""
+        if not self.requested.is_set():
+            self.requested.set()
+            threading.Thread(target=self._stop, name="gym-http-stop", daemon=True).start()
+
+    def _stop(self) -> None:
+        self._in_loop(lambda: wasyncore.dispatcher.close(self.server))
+        deadline = time.monotonic() + self.grace
+        while self._busy() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self._in_loop(lambda: wasyncore.close_all(self.server._map))
+
+    def _busy(self) -> bool:
+        dispatcher = self.server.task_dispatcher
+        if dispatcher.active_count or dispatcher.queue:
+            return True
+        channels = [c for c in list(self.server._map.values()) if isinstance(c, HTTPChannel)]
+        return any(c.requests or c.total_outbufs_len for c in channels)
+
+    def _in_loop(self, thunk) -> None:
+        """Run ``thunk`` in waitress's loop thread, which owns the sockets."""
+        try:
+            self.server.trigger.pull_trigger(thunk)
+        except OSError:
+            pass  # the loop has ended already
+
+
+def stop_on_signals(stop: GracefulStop) -> None:
+    """SIGTERM and SIGINT stop gracefully; a second one stops at once (the
+    ``finally`` of start_server still closes the service)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handle(signum, frame) -> None:
+        if stop.requested.is_set():
+            raise KeyboardInterrupt
+        log.info("%s: stopping", signal.Signals(signum).name)
+        stop.request()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
