@@ -244,6 +244,14 @@ class TooManyEnvs(ApiError):
         super().__init__(message, {"Retry-After": str(retry_after)})
 
 
+class ServerFull(ApiError):
+    """The engine's answer, before any request is read, to a connection past
+    --connection-limit (engines/waitress.py writes it on the socket)."""
+
+    status = falcon.HTTP_503
+    code = "server_full"
+
+
 class Unauthorized(ApiError):
     status = falcon.HTTP_401
     code = "unauthorized"

@@ -80,7 +80,7 @@ def test_closing_the_service_flushes_every_recording_once(tmp_path):
         app.service.close()  # a second close (atexit's, at exit) changes nothing
         assert app.service.closed
         assert httpx.get(f"{url}/healthz").json()["envs"] == 0
-    (stats,) = (tmp_path / "run").glob("openaigym.episode_batch.*.stats.json")
+    (stats,) = tmp_path.rglob("run/openaigym.episode_batch.*.stats.json")
     assert json.loads(stats.read_text())["episode_lengths"] == [steps]
 
 

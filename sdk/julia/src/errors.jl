@@ -146,6 +146,7 @@ const ERROR_TYPES_BY_CODE = Dict{String,Type}(
     "method_not_allowed" => NotFoundError,
     "unknown_run" => NotFoundError,
     "too_many_envs" => LimitError,
+    "server_full" => LimitError,
     "num_envs_too_large" => LimitError,
     "body_too_large" => LimitError,
     "unauthorized" => AuthError,

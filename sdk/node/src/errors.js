@@ -172,6 +172,7 @@ export const ERROR_CODES = Object.freeze({
   method_not_allowed: NotFoundError,
   unknown_run: NotFoundError,
   too_many_envs: TooManyEnvsError,
+  server_full: LimitError,
   num_envs_too_large: LimitError,
   body_too_large: PayloadTooLargeError,
   unauthorized: AuthenticationError,

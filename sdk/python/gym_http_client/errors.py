@@ -105,7 +105,7 @@ _CATEGORY_CODES = {
         "vector_expired"
     ),
     "not_found": "not_found method_not_allowed unknown_run",
-    "capacity": "too_many_envs num_envs_too_large body_too_large",
+    "capacity": "too_many_envs server_full num_envs_too_large body_too_large",
     "auth": "unauthorized shutdown_disabled",
     "unsupported": "unsupported_space video_unavailable",
     "server": "internal_error",

@@ -26,7 +26,7 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask, WSGITask
 
 from ..config import EngineConfig
-from ..errors import HTTP_CODES
+from ..errors import HTTP_CODES, ServerFull
 from ..service import Service
 from . import announce, bind_error, raise_open_files_limit
 
@@ -46,11 +46,11 @@ BODY_FACTOR = 8
 STOP_GRACE_SECONDS = 10.0
 BACKLOG = 4096
 
-FULL_BODY = orjson.dumps({"message": "the server is at its connection limit; retry shortly",
-                          "code": "server_full"})
-FULL_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                 b"Retry-After: 1\r\nConnection: close\r\n"
-                 b"Content-Length: %d\r\n\r\n" % len(FULL_BODY)) + FULL_BODY
+FULL_BODY = orjson.dumps({"message": "the server holds as many connections as it may "
+                          "(--connection-limit); retry shortly", "code": ServerFull.code})
+FULL_RESPONSE = (f"HTTP/1.1 {ServerFull.status}\r\nContent-Type: application/json\r\n"
+                 f"Retry-After: 1\r\nConnection: close\r\n"
+                 f"Content-Length: {len(FULL_BODY)}\r\n\r\n").encode() + FULL_BODY
 
 
 class OneSendTask(WSGITask):
