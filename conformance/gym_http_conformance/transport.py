@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import msgpack
 from .pointer import MISSING
 
 
@@ -17,7 +18,7 @@ class Response:
     status: int
     headers: dict[str, str]  # lower-case names
     text: str
-    body: Any = field(default=MISSING)  # the parsed JSON, or MISSING
+    body: Any = field(default=MISSING)  # the parsed JSON (or msgpack, in its JSON form), or MISSING
 
 
 class Transport:
@@ -49,6 +50,9 @@ class Transport:
         finally:
             connection.close()
         text = payload.decode("utf-8", errors="replace")
+        media_type = response_headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type in msgpack.MEDIA_TYPES:
+            return Response(raw.status, response_headers, text, parse_msgpack(payload))
         return Response(raw.status, response_headers, text, parse_json(text))
 
     def get_json(self, path: str) -> Any:
@@ -77,4 +81,12 @@ def parse_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=refuse)
     except ValueError:
+        return MISSING
+
+
+def parse_msgpack(payload: bytes) -> Any:
+    """A msgpack body in its JSON form (arrays as nested lists), or MISSING."""
+    try:
+        return msgpack.json_value(msgpack.unpackb(payload))
+    except msgpack.MsgpackError:
         return MISSING

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import gymnasium as gym
+import ormsgpack
 
 from gym_http_server import create_app
 from gym_http_server.config import Parts, ServerConfig
@@ -46,6 +47,8 @@ class Request:
 
 @dataclass(frozen=True)
 class Answer:
+    """An answer; faults change JSON answers only (``json()`` is None for msgpack)."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes
@@ -116,7 +119,7 @@ def close_answers_200(req, forward):
 def step_lacks_truncated(req, forward):
     """Missing field: StepResponse without truncated."""
     answer = forward(req)
-    if req.is_("POST", "/step") and answer.status == 200:
+    if req.is_("POST", "/step") and answer.status == 200 and answer.json():
         body = answer.json()
         body.pop("truncated", None)
         return answer.with_json(body)
@@ -126,7 +129,7 @@ def step_lacks_truncated(req, forward):
 def reward_is_a_string(req, forward):
     """Wrong type: the reward travels as a decimal string."""
     answer = forward(req)
-    if req.is_("POST", "/step") and answer.status == 200 and "reward" in answer.json():
+    if req.is_("POST", "/step") and answer.status == 200 and "reward" in (answer.json() or {}):
         body = answer.json()
         body["reward"] = str(body["reward"])
         return answer.with_json(body)
@@ -136,7 +139,7 @@ def reward_is_a_string(req, forward):
 def done_always_false(req, forward):
     """done inconsistent with terminated/truncated."""
     answer = forward(req)
-    if req.is_("POST", "/step") and answer.status == 200 and "done" in answer.json():
+    if req.is_("POST", "/step") and answer.status == 200 and "done" in (answer.json() or {}):
         return answer.with_json({**answer.json(), "done": False})
     return answer
 
@@ -194,7 +197,7 @@ def trailing_slash_required(req, forward):
 def sample_outside_space(req, forward):
     """A Discrete sample of n, one past the last action."""
     answer = forward(req)
-    if req.is_("GET", "/action_space/sample") and answer.status == 200:
+    if req.is_("GET", "/action_space/sample") and answer.status == 200 and answer.json():
         action = answer.json()["action"]
         if isinstance(action, int):
             return answer.with_json({"action": action + 100})
@@ -209,11 +212,26 @@ def errors_in_plain_text(req, forward):
     return answer
 
 
+def msgpack_reward_differs(req, forward):
+    """A step answered in msgpack carries another reward than the same step in JSON."""
+    answer = forward(req)
+    content_type = dict((k.lower(), v) for k, v in answer.headers).get("content-type", "")
+    if req.is_("POST", "/step") and answer.status == 200 and "msgpack" in content_type:
+        body = ormsgpack.unpackb(answer.body)
+        if isinstance(body.get("reward"), (int, float)):
+            body["reward"] += 1
+            data = ormsgpack.packb(body)
+            headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+            return Answer(200, headers + [("Content-Length", str(len(data)))], data)
+    return answer
+
+
 MIDDLEWARE_FAULTS: dict[str, Fault] = {
     fault.__name__: fault for fault in [
         close_answers_200, step_lacks_truncated, reward_is_a_string, done_always_false,
         seed_ignored, invalid_action_is_500, accepts_out_of_space_action, close_is_a_no_op,
         unknown_instance_coded_bad_request, trailing_slash_required, sample_outside_space,
+        msgpack_reward_differs,
         errors_in_plain_text,
     ]
 }

@@ -152,7 +152,8 @@ class Parts:
         if self.vectors is None:
             self.vectors = VectorTable(self.table.capacity)
         if self.metrics is None:
-            self.metrics = Metrics(self.table.__len__, self.broken_count)
+            self.metrics = Metrics(self.table.__len__, self.broken_count, self.vectors.__len__,
+                                   lambda: self.table.capacity.used)
 
     def broken_count(self) -> int:
         """Instances and batches that answer env_process_died or step_timeout."""

@@ -237,11 +237,16 @@ class UnknownStaticFile(ApiError):
 
 
 class TooManyEnvs(ApiError):
+    """Full. ``Retry-After`` only when the server knows when it frees room
+    itself (an idle TTL); otherwise only clients' closes do, and no number
+    would be true."""
+
     status = falcon.HTTP_429
     code = "too_many_envs"
 
-    def __init__(self, message: str, retry_after: int = 1):
-        super().__init__(message, {"Retry-After": str(retry_after)})
+    def __init__(self, message: str, retry_after: int | None = None):
+        headers = None if retry_after is None else {"Retry-After": str(retry_after)}
+        super().__init__(message, headers)
 
 
 class ServerFull(ApiError):

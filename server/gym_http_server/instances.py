@@ -8,6 +8,7 @@ calls on one environment run one at a time. Resources never touch locks.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import threading
 import time
@@ -170,23 +171,33 @@ class Capacity:
         self.max_envs = max_envs
         self.used = 0
         self._lock = threading.Lock()
+        # Seconds until the server itself frees capacity (an idle reaper sets
+        # it), or None: only clients' closes free it, which nobody can predict.
+        self.frees_in: Callable[[], float | None] = lambda: None
 
     def take(self, count: int) -> None:
         with self._lock:
-            self._refuse_over(count)
-            self.used += count
+            fits = self.used + count <= self.max_envs
+            if fits:
+                self.used += count
+        if not fits:
+            raise self._refusal(count)
 
     def check(self, count: int) -> None:
         """Refuse early what ``take`` would refuse now, before building it."""
         with self._lock:
-            self._refuse_over(count)
+            fits = self.used + count <= self.max_envs
+        if not fits:
+            raise self._refusal(count)
 
-    def _refuse_over(self, count: int) -> None:
-        if self.used + count > self.max_envs:
-            raise errors.TooManyEnvs(
-                f"This server already runs {self.used} of its limit of {self.max_envs} "
-                f"environments, too many to add {count}; close some first"
-            )
+    def _refusal(self, count: int) -> errors.TooManyEnvs:
+        """Built outside the lock: ``frees_in`` reads the tables."""
+        wait = self.frees_in()
+        return errors.TooManyEnvs(
+            f"This server already runs {self.used} of its limit of {self.max_envs} "
+            f"environments, too many to add {count}; close some first",
+            retry_after=None if wait is None else max(1, math.ceil(wait)),
+        )
 
     def give_back(self, count: int) -> None:
         with self._lock:
@@ -221,16 +232,16 @@ class Table(Generic[T]):
 
     def put(self, build: Callable[[str], T], size: int = 1) -> T:
         """The entry ``build(new_id)`` makes, once ``size`` fits the capacity."""
-        with self._lock:
-            self.capacity.take(size)
-            entry_id = self._new_id()
-            try:
+        self.capacity.take(size)  # before the table's lock: a refusal reads the tables
+        try:
+            with self._lock:
+                entry_id = self._new_id()
                 entry = build(entry_id)
-            except BaseException:
-                self.capacity.give_back(size)
-                raise
-            self._entries[entry_id] = entry
-            return entry
+                self._entries[entry_id] = entry
+                return entry
+        except BaseException:
+            self.capacity.give_back(size)
+            raise
 
     def _new_id(self) -> str:
         while True:
@@ -309,14 +320,27 @@ class Table(Generic[T]):
         while len(self._expired) > self._remembered_expired:
             self._expired.popitem(last=False)
 
-    def close_all(self) -> None:
+    def close_all(self) -> list[str]:
+        """Close every entry, each even when others fail to close: a failure
+        is logged and the rest still close. The ids whose close failed."""
         with self._lock:
-            ids = list(self._entries)
-        for entry_id in ids:
+            entries = list(self._entries.items())
+            self._entries.clear()
+        failed = []
+        for entry_id, entry in entries:
             try:
-                self.close(entry_id)
-            except errors.ApiError:
-                pass
+                with entry.lock:
+                    if not entry.closed:
+                        self._shut(entry)
+            except Exception:
+                log.exception("closing %s on stop failed", entry_id)
+                failed.append(entry_id)
+        return failed
+
+    def oldest_use(self) -> float | None:
+        """The ``last_used`` time of the least recently used entry, if any."""
+        with self._lock:
+            return min((entry.last_used for entry in self._entries.values()), default=None)
 
     def entries(self) -> list[T]:
         with self._lock:

@@ -25,7 +25,9 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 class Metrics:
     def __init__(self, live_instances: Callable[[], int],
-                 broken_envs: Callable[[], int] = lambda: 0) -> None:
+                 broken_envs: Callable[[], int] = lambda: 0,
+                 live_vector_envs: Callable[[], int] = lambda: 0,
+                 live_sub_envs: Callable[[], int] | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self._requests = Counter("gym_http_requests", "HTTP requests answered, by method, "
@@ -45,6 +47,13 @@ class Metrics:
         broken = Gauge("gym_http_broken_envs", "Instances and batches whose process died or "
                        "whose call overran its deadline, not yet closed", registry=r)
         broken.set_function(broken_envs)
+        batches = Gauge("gym_http_live_vector_envs", "Batches of environments alive now",
+                        registry=r)
+        batches.set_function(live_vector_envs)
+        sub_envs = Gauge("gym_http_live_sub_envs", "Environments alive now, counted as "
+                         "--max-envs counts them: one per instance, num_envs per batch",
+                         registry=r)
+        sub_envs.set_function(live_sub_envs or live_instances)
         self._children: dict[tuple, object] = {}
 
     def _child(self, metric, *labels):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 class Sweepable(Protocol):
     def evict_idle(self, ttl: float) -> list[str]: ...
+
+    def oldest_use(self) -> float | None: ...
 
 
 class Reaper:
@@ -31,6 +34,21 @@ class Reaper:
         self.interval = min(max(ttl / 10, 0.05), 5.0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gym-http-reaper", daemon=True)
+        # A full server's 429 says when this reaper will next free capacity.
+        for table in self.tables:
+            capacity = getattr(table, "capacity", None)
+            if capacity is not None:
+                capacity.frees_in = self.seconds_until_eviction
+
+    def seconds_until_eviction(self) -> float | None:
+        """When the least recently used environment will have been closed: its
+        idle time left, plus one sweep interval. None when nothing is live.
+        A call in progress, or a client's own close, can make it wrong either
+        way; it is the earliest moment eviction alone frees capacity."""
+        uses = [use for table in self.tables if (use := table.oldest_use()) is not None]
+        if not uses:
+            return None
+        return max(0.0, min(uses) + self.ttl - time.monotonic()) + self.interval
 
     def start(self) -> Reaper:
         self._thread.start()

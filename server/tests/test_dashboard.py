@@ -218,3 +218,33 @@ def test_a_token_protected_server_is_watched_with_its_token_in_the_fragment(visi
         expect(row).to_contain_text("CartPole-v1")
         assert not any("dashboard-secret" in request for request in visit.requests)
         client.post(f"/v1/envs/{instance_id}/close/")
+
+
+def test_docs_try_it_out_calls_the_server_the_page_came_from(server, visit):
+    """Not a fixed 127.0.0.1:5000: the spec's server URL is relative."""
+    page = visit.page
+    page.goto(f"{server.base_url}/docs")
+    block = page.locator(".opblock", has_text="/healthz").first
+    block.locator(".opblock-summary").click()
+    block.get_by_role("button", name="Try it out").click()
+    block.get_by_role("button", name="Execute").click()
+    expect(block.locator(".live-responses-table")).to_contain_text("200")
+    assert f"{server.base_url}/healthz" in visit.requests
+    assert not visit.errors
+
+
+def test_dashboard_lists_a_batch_and_counts_its_sub_envs(server, visit):
+    batch = server.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3})
+    assert batch.status_code == 200, batch.text
+    vector_id = batch.json()["vector_id"]
+    page = visit.page
+    page.goto(f"{server.base_url}/dashboard")
+    row = page.locator(f'#batches tr[data-vector-id="{vector_id}"]')
+    expect(row).to_contain_text("CartPole-v1")
+    expect(row.locator("td").nth(2)).to_have_text("3")
+    health = server.get("/healthz").json()
+    expect(page.locator("#batches .summary")).to_contain_text(
+        f"{health['sub_envs']} of {health['max_envs']} environments")
+    server.post(f"/v1/vector_envs/{vector_id}/close/")
+    expect(row).to_have_count(0)
+    assert not visit.errors

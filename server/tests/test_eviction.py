@@ -146,3 +146,25 @@ def test_an_idle_batch_expires_too(ttl_server):
         error_of(http.request(method, f"/v1/vector_envs/{vid}{suffix}", json=body), 404,
                  "vector_expired")
     assert vid not in json.dumps(http.get("/v1/vector_envs/").json())
+
+
+class CloseFails(gym.Wrapper):
+    """A real environment whose close raises, as a broken third-party env may."""
+
+    def close(self):
+        super().close()
+        raise RuntimeError("this environment fails to close")
+
+
+def test_close_all_closes_every_instance_even_when_some_closes_fail(caplog):
+    table = InstanceTable(max_envs=6)
+    good = [table.add("CartPole-v1", gym.make("CartPole-v1")) for _ in range(2)]
+    bad = [table.add("CartPole-v1", CloseFails(gym.make("CartPole-v1"))) for _ in range(2)]
+    good.append(table.add("CartPole-v1", gym.make("CartPole-v1")))
+    with caplog.at_level("ERROR", logger="gym_http_server.instances"):
+        failed = table.close_all()
+    assert sorted(failed) == sorted(instance.instance_id for instance in bad)
+    assert all(instance.closed for instance in good + bad)
+    assert len(table) == 0 and table.capacity.used == 0
+    logged = [record.getMessage() for record in caplog.records]
+    assert all(any(i.instance_id in line for line in logged) for i in bad), logged

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import falcon.testing
 import httpx
 import pytest
@@ -59,13 +61,26 @@ def test_each_app_counts_for_itself():
     assert healthz_count(second) == 0
 
 
-def test_a_full_server_answers_429_with_retry_after():
+def test_a_full_server_with_a_ttl_says_when_its_oldest_instance_expires():
+    with running_server("--max-envs", "2", "--env-ttl", "40", env=server_env()) as url, \
+            httpx.Client(base_url=url) as http:
+        assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
+        time.sleep(1.5)
+        assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
+        full = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
+        error_of(full, 429, "too_many_envs")
+        # the older instance has about 38.5 s left, plus one 4 s sweep interval
+        assert 36 <= int(full.headers["retry-after"]) <= 43, full.headers["retry-after"]
+
+
+def test_a_full_server_without_a_ttl_sends_no_retry_after():
+    """Only a client's close can free room then; no number would be true."""
     with running_server("--max-envs", "1", env=server_env()) as url, \
             httpx.Client(base_url=url) as http:
         assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
         full = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
         error_of(full, 429, "too_many_envs")
-        assert int(full.headers["retry-after"]) >= 1
+        assert "retry-after" not in full.headers
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +112,22 @@ def test_cors_is_off_by_default_and_for_other_origins(cors_url, http):
     assert "access-control-allow-origin" not in other.headers
     default = http.get("/healthz", headers={"Origin": "https://app.example"})
     assert "access-control-allow-origin" not in default.headers
+
+
+def test_healthz_and_metrics_count_batches_and_their_sub_envs():
+    with running_server("--max-envs", "10", env=server_env()) as url, \
+            httpx.Client(base_url=url) as http:
+        assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
+        batch = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3})
+        assert batch.status_code == 200, batch.text
+        health = http.get("/healthz").json()
+        assert (health["envs"], health["vector_envs"], health["sub_envs"], health["max_envs"]) \
+            == (1, 1, 4, 10)
+        gauges = samples(http.get("/metrics").text)
+        assert gauges[("gym_http_live_instances", ())] == 1
+        assert gauges[("gym_http_live_vector_envs", ())] == 1
+        assert gauges[("gym_http_live_sub_envs", ())] == 4
+        http.post(f"/v1/vector_envs/{batch.json()['vector_id']}/close/")
+        health = http.get("/healthz").json()
+        assert (health["vector_envs"], health["sub_envs"]) == (0, 1)
+        assert samples(http.get("/metrics").text)[("gym_http_live_sub_envs", ())] == 1

@@ -153,17 +153,43 @@ function checkExpectations(expect, response, spec, vars) {
 }
 
 /**
+ * A decoded msgpack value in the form its JSON twin has: non-finite numbers
+ * as the strings the JSON encoding uses, 64-bit integers as numbers where
+ * exact, so msgpack answers are checked against values saved from JSON ones.
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function jsonForm(value) {
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "NaN";
+    if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+    return value;
+  }
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return Array.from(/** @type {ArrayLike<unknown>} */ (value), jsonForm);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonForm(item)]));
+  }
+  return value;
+}
+
+/**
  * @param {import("../../src/index.js").GymClient} client
  * @param {any} step
  * @param {Map<string, unknown>} vars
  */
 async function send(client, step, vars) {
   const { method, path, body, raw_body: rawBody, headers } = step.request;
-  return client.request(method, /** @type {string} */ (substitute(path, vars)), {
+  const response = await client.request(method, /** @type {string} */ (substitute(path, vars)), {
     body: body === undefined ? undefined : substitute(body, vars),
     rawBody: rawBody === undefined ? undefined : /** @type {string} */ (substitute(rawBody, vars)),
     headers: headers === undefined ? undefined : /** @type {Record<string, string>} */ (substitute(headers, vars)),
   });
+  const media = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (!media.endsWith("msgpack")) return response;
+  return { status: response.status, headers: response.headers, body: jsonForm(response.body) };
 }
 
 /**
