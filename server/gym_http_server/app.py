@@ -97,7 +97,7 @@ def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = N
 def build_app(parts: Parts, service=None) -> App:
     app = App(middleware=middleware(parts), service=service)
     app.req_options.strip_url_path_trailing_slash = True
-    media.install(app)
+    media.install(app, parts.config.max_body_bytes)
     errors.install(app)
     for path, resource in routes(parts):
         app.add_route(path, resource)

@@ -3,8 +3,11 @@
 Resources set ``resp.media`` to wire values (see ``values``) and never look at
 the media type: ``Negotiation`` picks the response handler from ``Accept``
 once per request, and the handlers registered on the app render the same
-values either way. Request bodies are parsed by ``params``, which reads
-msgpack when the ``Content-Type`` says so and JSON otherwise.
+values either way. Request bodies take one path: ``BodyLimit`` refuses an
+oversize body from its headers, before anything is read, and every body
+(``req.get_media()``, which ``params`` calls) goes to the one ``BodyHandler``,
+which reads at most the limit and parses msgpack when the ``Content-Type``
+says so and JSON otherwise, both under the same depth limit.
 
 msgpack renders a numpy array as a map of three keys:
 ``{"dtype": "uint8", "shape": [210, 160, 3], "data": <bin>}``, where ``data``
@@ -14,6 +17,7 @@ is binary, so a map whose ``data`` is binary is an array, in any language.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import falcon
@@ -21,15 +25,20 @@ import numpy as np
 import orjson
 import ormsgpack
 
-from .errors import InvalidParameter, MalformedMsgpack
+from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MalformedMsgpack
 from .values import NUMERIC_KINDS, array_to_json, to_jsonable
 
 MEDIA_MSGPACK = "application/msgpack"
 # Other names msgpack goes by; a request body in any of them is read as msgpack.
 MSGPACK_TYPES = (MEDIA_MSGPACK, "application/x-msgpack", "application/vnd.msgpack")
 
-# The bound params.MAX_DEPTH sets for JSON bodies.
+# Deeper nesting than any space needs (numpy arrays have at most 64 axes);
+# refusing it keeps recursive decoding far from Python's recursion limit.
 MAX_DEPTH = 100
+# The most elements a wire array may have, counting each zero-length axis as
+# one: a shape such as [2**62, 0] holds nothing, yet numpy and the code
+# after it cannot handle it.
+MAX_ELEMENTS = 2**32
 
 # The dtypes an array can have on the wire, by their numpy names.
 WIRE_DTYPES = {name: np.dtype(name).newbyteorder("<") for name in (
@@ -77,6 +86,34 @@ def json_handler() -> falcon.media.JSONHandler:
     return falcon.media.JSONHandler(dumps=dump_json, loads=orjson.loads)
 
 
+def load_json(raw: bytes | str, what: str = "Request body") -> Any:
+    """JSON text as data, refusing what is not JSON or is nested absurdly deep."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise MalformedJson(f"{what} is not valid JSON: {error}") from None
+    if _bracket_count(raw) > MAX_DEPTH and _nesting_depth(value) > MAX_DEPTH:
+        raise InvalidParameter(f"{what} nests arrays and objects deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _bracket_count(raw: bytes | str) -> int:
+    """An upper bound of the nesting depth, counted at C speed."""
+    if isinstance(raw, str):
+        return raw.count("[") + raw.count("{")
+    return raw.count(b"[") + raw.count(b"{")
+
+
+def _nesting_depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return deepest if isinstance(value, (list, dict)) else 0
+
+
 # msgpack ----------------------------------------------------------------------
 
 
@@ -107,13 +144,26 @@ def dump_msgpack(data: Any) -> bytes:
     return ormsgpack.packb(data, default=msgpack_default)
 
 
+# A value no client can know, packed after the body: see load_msgpack.
+_END = ormsgpack.packb(f"end-{secrets.token_hex(16)}")
+_END_VALUE = ormsgpack.unpackb(_END)
+
+
 def load_msgpack(raw: bytes, what: str = "Request body") -> Any:
     """msgpack bytes as wire values, arrays as numpy arrays; MalformedMsgpack
-    when they are not msgpack or an array map is inconsistent."""
+    when they are not one msgpack value or an array map is inconsistent.
+
+    ormsgpack reads the first value and ignores what follows it, so the body
+    is read as the first element of a two-element array whose second is a
+    value unknown to the client: that second element comes back intact only
+    when nothing follows the client's value.
+    """
     try:
-        value = ormsgpack.unpackb(raw)
+        value, end = ormsgpack.unpackb(b"\x92" + raw + _END)
     except (ormsgpack.MsgpackDecodeError, ValueError, TypeError) as error:
         raise MalformedMsgpack(f"{what} is not valid msgpack: {error}") from None
+    if end != _END_VALUE:
+        raise MalformedMsgpack(f"{what} has bytes after its msgpack value")
     return _with_arrays(value, 1, what)
 
 
@@ -141,20 +191,75 @@ def array_from_msgpack(value: dict, what: str) -> np.ndarray:
             type(n) is int and n >= 0 for n in shape)):
         raise MalformedMsgpack(f"{what}: array shape must be a list of non-negative integers")
     wire_dtype = WIRE_DTYPES[dtype]
-    if len(data) != wire_dtype.itemsize * int(np.prod(shape, dtype=np.float64)):
+    count, bound = 1, 1
+    for n in shape:  # Python integers: no overflow
+        count, bound = count * n, bound * max(n, 1)
+    if bound > MAX_ELEMENTS:
+        raise MalformedMsgpack(f"{what}: array shape {shape} is larger than any array "
+                               f"a request can hold ({MAX_ELEMENTS} elements)")
+    if len(data) != wire_dtype.itemsize * count:
         raise MalformedMsgpack(f"{what}: array data has {len(data)} bytes, not "
                                f"{wire_dtype.itemsize} x the product of shape {shape}")
     return np.frombuffer(data, dtype=wire_dtype).reshape(shape).astype(wire_dtype.name)
 
 
 class MsgpackHandler(falcon.media.BaseHandler):
+    """Renders answers; request bodies go to ``BodyHandler``."""
+
     def serialize(self, media: Any, content_type: str | None = None) -> bytes:
         return dump_msgpack(media)
 
-    def deserialize(self, stream, content_type, content_length) -> Any:
-        return load_msgpack(stream.read())
-
     _serialize_sync = serialize
+
+
+class BodyHandler(falcon.media.BaseHandler):
+    """Every request body: at most ``max_bytes`` read, msgpack if the
+    Content-Type names it and JSON whatever else it says (the original
+    clients send JSON as text/plain, form types or nothing). A blank body
+    reads as None."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def deserialize(self, stream, content_type, content_length) -> Any:
+        raw = stream.read(self.max_bytes + 1)
+        if len(raw) > self.max_bytes:
+            raise BodyTooLarge(f"Request body exceeds the limit of {self.max_bytes} bytes")
+        if not raw.strip():
+            return None
+        if is_msgpack(content_type):
+            return load_msgpack(raw)
+        return load_json(raw)
+
+
+class RequestMedia(falcon.media.Handlers):
+    """The request side's handlers: whatever the Content-Type, the one body handler."""
+
+    def __init__(self, body: BodyHandler) -> None:
+        self.body = body
+        super().__init__({falcon.MEDIA_JSON: body, **{name: body for name in MSGPACK_TYPES}})
+
+    def _create_resolver(self):
+        def resolve(media_type, default, raise_not_found=True):
+            return self.body, None, None
+
+        resolve.cache_clear = lambda: None
+        return resolve
+
+
+class BodyLimit:
+    """Falcon middleware: a body declared larger than the limit is refused
+    from its headers, before any of it is read or any route runs."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def process_request(self, req, resp) -> None:
+        length = req.content_length
+        if length is not None and length > self.max_bytes:
+            raise BodyTooLarge(
+                f"Request body of {length} bytes exceeds the limit of {self.max_bytes}"
+            )
 
 
 def is_msgpack(content_type: str | None) -> bool:
@@ -181,11 +286,12 @@ class Negotiation:
                 resp.content_type = MEDIA_MSGPACK
 
 
-def install(app: falcon.App) -> None:
-    """Register both media once on the app; JSON stays the default."""
-    json_ = json_handler()
+def install(app: falcon.App, max_body_bytes: int) -> None:
+    """Register the media once on the app: JSON (the default) and msgpack
+    answers, one handler and one size limit for every request body."""
     msgpack = MsgpackHandler()
-    handlers = {falcon.MEDIA_JSON: json_, **{name: msgpack for name in MSGPACK_TYPES}}
-    app.resp_options.media_handlers.update(handlers)
-    app.req_options.media_handlers.update(handlers)
+    app.resp_options.media_handlers.update(
+        {falcon.MEDIA_JSON: json_handler(), **{name: msgpack for name in MSGPACK_TYPES}})
+    app.req_options.media_handlers = RequestMedia(BodyHandler(max_body_bytes))
+    app.add_middleware(BodyLimit(max_body_bytes))
     app.add_middleware(Negotiation())

@@ -1,5 +1,5 @@
-"""Request bodies and their parameters: JSON whatever the Content-Type unless it
-names msgpack, size-capped.
+"""Request parameters, from bodies that ``media`` reads (JSON whatever the
+Content-Type unless it names msgpack, size-capped, depth-capped).
 
 Parameters are read the way the original gym-http-api read them, because its
 clients rely on it: a value of ``null``, ``""`` or ``[]`` counts as not given,
@@ -15,57 +15,13 @@ from typing import Any
 
 import orjson
 
-from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MissingParameter, echo
-from .media import is_msgpack, load_msgpack
-
-# Deeper nesting than any space needs (numpy arrays have at most 64 axes);
-# refusing it keeps recursive decoding far from Python's recursion limit.
-MAX_DEPTH = 100
+from .errors import InvalidParameter, MissingParameter, echo
 
 
-def read_json(req, max_bytes: int) -> Any:
-    """The parsed body, or None when the body is absent or empty."""
-    length = req.content_length
-    if length is not None and length > max_bytes:
-        raise BodyTooLarge(f"Request body of {length} bytes exceeds the limit of {max_bytes}")
-    # A known length reads straight from the server's stream (waitress has
-    # buffered the body already); falcon's bounded stream covers the rest.
-    raw = req.stream.read(length) if length is not None else req.bounded_stream.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise BodyTooLarge(f"Request body exceeds the limit of {max_bytes} bytes")
-    if not raw.strip():
-        return None
-    if is_msgpack(req.content_type):
-        return load_msgpack(raw)
-    return parse_json(raw, "Request body")
-
-
-def parse_json(raw: bytes | str, what: str) -> Any:
-    """JSON text as data, refusing what is not JSON or is nested absurdly deep."""
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise MalformedJson(f"{what} is not valid JSON: {error}") from None
-    if _bracket_count(raw) > MAX_DEPTH and _nesting_depth(value) > MAX_DEPTH:
-        raise InvalidParameter(f"{what} nests arrays and objects deeper than {MAX_DEPTH} levels")
-    return value
-
-
-def _bracket_count(raw: bytes | str) -> int:
-    """An upper bound of the nesting depth, counted at C speed."""
-    if isinstance(raw, str):
-        return raw.count("[") + raw.count("{")
-    return raw.count(b"[") + raw.count(b"{")
-
-
-def _nesting_depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
-    return deepest if isinstance(value, (list, dict)) else 0
+def read_json(req) -> Any:
+    """The parsed body, or None when the body is absent or blank: through the
+    app's one body handler (``media.BodyHandler``), which owns the limits."""
+    return req.get_media()
 
 
 def is_blank(value: Any) -> bool:
@@ -73,9 +29,9 @@ def is_blank(value: Any) -> bool:
     return value is None or (type(value) in (str, list) and not value)
 
 
-def read_object(req, max_bytes: int) -> dict:
+def read_object(req) -> dict:
     """The body as a JSON object; absent, empty and blank bodies read as {}."""
-    body = read_json(req, max_bytes)
+    body = read_json(req)
     if is_blank(body):
         return {}
     if not isinstance(body, dict):

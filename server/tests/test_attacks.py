@@ -21,6 +21,8 @@ import httpx
 import orjson
 import ormsgpack
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ServerProcess, error_of
 from gym_http_server.results import _SCHEMA
@@ -344,3 +346,137 @@ def test_an_operators_kwargs_allowlist_is_all_a_client_may_set(tmp_path):
         target.assert_still_serving()
     finally:
         target.close()
+
+
+# 4. No unhandled 500s: msgpack arrays that disagree, trailing bytes, fuzzing ------
+
+HUGE_SHAPES = [[0, 2**63], [2**62, 0], [2**32, 2**32, 0], [0, 2**64 - 1], [2**33, 0, 2**33]]
+
+
+def array_map(shape, data=b"", dtype="float32") -> dict:
+    return {"dtype": dtype, "shape": shape, "data": data}
+
+
+def test_msgpack_arrays_whose_shape_and_data_disagree_are_400(target):
+    target.record_and_upload()
+    http = target.http
+    iid = http.post("/v1/envs/", json={"env_id": "Pendulum-v1"}).json()["instance_id"]
+    http.post(f"/v1/envs/{iid}/reset/")
+    vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}).json()[
+        "vector_id"]
+    http.post(f"/v1/vector_envs/{vid}/reset/")
+    single, batched = f"/v1/envs/{iid}/step/", f"/v1/vector_envs/{vid}/step/"
+    for shape in HUGE_SHAPES:
+        for path, body in [(single, {"action": array_map(shape)}),
+                           (batched, {"actions": array_map(shape)}),
+                           (batched, {"actions": [array_map(shape), array_map(shape)]}),
+                           (f"/v1/envs/{iid}/action_space/contains",
+                            {"action": array_map(shape)})]:
+            response = http.post(path, content=ormsgpack.packb(body), headers=MSGPACK)
+            error_of(response, 400, "malformed_msgpack")
+    for shape, data, dtype in [([1], b"\0" * 3, "float32"), ([2], b"\0" * 4, "float32"),
+                               ([-1], b"", "float32"), ([1], b"\0" * 4, "float128")]:
+        error_of(http.post(single, content=ormsgpack.packb(
+            {"action": array_map(shape, data, dtype)}), headers=MSGPACK), 400, "malformed_msgpack")
+    good = ormsgpack.packb({"action": array_map([1], b"\0" * 4)})
+    assert http.post(single, content=good, headers=MSGPACK).status_code == 200
+    for trailing in [b"\x00", b"\xc0", good, b"\x91", b"\xa3end"]:
+        error_of(http.post(single, content=good + trailing, headers=MSGPACK), 400,
+                 "malformed_msgpack")
+    target.assert_still_serving()
+
+
+KEYS = ["action", "actions", "seed", "options", "env_id", "kwargs", "num_envs", "render",
+        "directory", "observation", "x", "force", "training_dir", "api_key", "dtype", "shape",
+        "data"]
+DTYPES = ["bool", "int8", "uint8", "int64", "uint64", "float16", "float32", "float64",
+          "float128", "object", "<f8", "U3"]
+DIMS = st.one_of(st.integers(0, 3), st.sampled_from([-1, 2**31, 2**32, 2**62, 2**63, 2**64 - 1]))
+ARRAYS = st.fixed_dictionaries({
+    "dtype": st.one_of(st.sampled_from(DTYPES), st.integers(), st.none()),
+    "shape": st.one_of(st.lists(DIMS, max_size=4), st.integers(), st.text(max_size=3)),
+    "data": st.just(b"") | st.binary(max_size=24),
+})
+SCALARS = (st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1)
+           | st.floats(allow_nan=True) | st.text(max_size=8) | st.sampled_from(
+               ["CartPole-v1", "Pendulum-v1", "GymHttpTest/AllSpaces-v0", "x:y", "..", "/"]))
+VALUES = st.recursive(SCALARS | ARRAYS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(KEYS) | st.text(max_size=4), inner, max_size=3), max_leaves=8)
+BODIES = st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=4)
+
+
+@pytest.fixture(scope="module")
+def fuzzed(base_url):
+    """Targets on the shared server: an instance of every space kind, a batch."""
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        made = [http.post("/v1/envs/", json={"env_id": env_id}).json()["instance_id"]
+                for env_id in ("GymHttpTest/AllSpaces-v0", "Pendulum-v1", "CartPole-v1")]
+        for iid in made:
+            http.post(f"/v1/envs/{iid}/reset/")
+        vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}
+                        ).json()["vector_id"]
+        http.post(f"/v1/vector_envs/{vid}/reset/")
+        paths = [f"/v1/envs/{iid}/{verb}" for iid in made
+                 for verb in ("step/", "reset/", "action_space/contains",
+                              "observation_space/contains")]
+        paths += [f"/v1/vector_envs/{vid}/step/", f"/v1/vector_envs/{vid}/reset/",
+                  "/v1/envs/", "/v1/vector_envs/", f"/v1/envs/{made[2]}/monitor/start/",
+                  "/v1/upload/"]
+        yield http, paths
+        for iid in made:
+            http.delete(f"/v1/envs/{iid}")
+        http.delete(f"/v1/vector_envs/{vid}")
+
+
+def post_fuzzed(http, path: str, content: bytes, media_type: str) -> None:
+    response = http.post(path, content=content, headers={"Content-Type": media_type})
+    assert response.status_code < 500, (path, content[:200], response.text[:300])
+    assert response.headers["content-type"].startswith("application/json") or (
+        response.status_code < 300)
+    if response.status_code == 200 and path in ("/v1/envs/", "/v1/vector_envs/"):
+        made = response.json()
+        if "instance_id" in made:
+            http.delete(f"/v1/envs/{made['instance_id']}")
+        else:
+            http.delete(f"/v1/vector_envs/{made['vector_id']}")
+
+
+FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@FUZZ
+@given(data=st.data(), raw=st.binary(max_size=64),
+       media_type=st.sampled_from(["application/msgpack", "application/json", "text/plain"]))
+def test_arbitrary_bytes_never_get_a_5xx(fuzzed, data, raw, media_type):
+    http, paths = fuzzed
+    post_fuzzed(http, data.draw(st.sampled_from(paths)), raw, media_type)
+
+
+@FUZZ
+@given(data=st.data(), body=BODIES | st.fixed_dictionaries({"action": ARRAYS}),
+       cut=st.integers(0, 3), tail=st.binary(max_size=3))
+def test_msgpack_near_misses_never_get_a_5xx(fuzzed, data, body, cut, tail):
+    http, paths = fuzzed
+    packed = ormsgpack.packb(body)
+    for content in (packed, packed[:len(packed) - cut] + tail):
+        post_fuzzed(http, data.draw(st.sampled_from(paths)), content, "application/msgpack")
+
+
+@FUZZ
+@given(data=st.data(), body=BODIES, cut=st.integers(0, 3), tail=st.text(max_size=3))
+def test_json_near_misses_never_get_a_5xx(fuzzed, data, body, cut, tail):
+    http, paths = fuzzed
+    text = orjson.dumps(body, default=lambda value: value.hex())  # bytes as text in JSON
+    for content in (text, text[:len(text) - cut] + tail.encode()):
+        post_fuzzed(http, data.draw(st.sampled_from(paths)), content, "application/json")
+
+
+def test_the_fuzzed_server_still_serves(fuzzed):
+    http, _ = fuzzed
+    started = time.monotonic()
+    assert http.get("/healthz").status_code == 200
+    assert time.monotonic() - started < 1.0
+    made = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
+    assert made.status_code == 200
+    http.delete(f"/v1/envs/{made.json()['instance_id']}")

@@ -19,7 +19,7 @@ class EnvCollection:
         resp.media = {"all_envs": self.parts.table.env_ids()}
 
     def on_post(self, req, resp):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         env_id = params.required(body, "env_id")
         seed = params.seed_param(body)
         kwargs = params.optional(body, "kwargs", {})
@@ -69,7 +69,7 @@ class Close:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        params.read_object(req, self.parts.config.max_body_bytes)  # no parameters
+        params.read_object(req)  # no parameters
         self.parts.table.close(instance_id)
         resp.status = falcon.HTTP_204
 
@@ -79,7 +79,7 @@ class Reset:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
         timeout = params.deadline(body, self.parts.config.step_timeout)
@@ -97,7 +97,7 @@ class Step:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         if body.get("action") is None:
             raise MissingParameter("action")
         render = params.typed(body, "render", "boolean", False)

@@ -19,7 +19,7 @@ class MonitorStart:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         directory = params.typed(body, "directory", "string", required_=True)
         force = params.flag(body, "force")
         resume = params.flag(body, "resume")
@@ -91,7 +91,7 @@ class MonitorClose:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        params.read_object(req, self.parts.config.max_body_bytes)  # no parameters
+        params.read_object(req)  # no parameters
         with self.parts.table.use(instance_id) as instance:
             instance.stop_recording()
         resp.status = falcon.HTTP_204
@@ -104,7 +104,7 @@ class Upload:
         self.parts = parts
 
     def on_post(self, req, resp):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         training_dir = params.typed(body, "training_dir", "string", required_=True)
         api_key = params.typed(body, "api_key", "string", required_=True)
         algorithm_id = params.typed(body, "algorithm_id", "string")

@@ -57,7 +57,7 @@ class Shutdown:
         self.parts = parts
 
     def on_post(self, req, resp):
-        params.read_object(req, self.parts.config.max_body_bytes)  # no parameters
+        params.read_object(req)  # no parameters
         if not self.parts.config.allow_shutdown:
             raise ShutdownDisabled(
                 "Shutdown over HTTP is disabled; start the server with --allow-shutdown"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import params, spaces
+from .. import media, params, spaces
 from ..config import Parts
 from ..errors import MalformedJson, MissingParameter
 
@@ -32,7 +32,7 @@ class ActionSample:
 def _path_value(text: str):
     """A path segment as JSON when it parses (``1``, ``[0.5]``), else as a string."""
     try:
-        return params.parse_json(text, "Path segment x")
+        return media.load_json(text, "Path segment x")
     except MalformedJson:
         return text
 
@@ -59,7 +59,7 @@ class ActionContains:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         action = body.get("action")
         if action is None:  # "" and [] are values to test here (Text, Sequence)
             raise MissingParameter("action")
@@ -75,7 +75,7 @@ class ObservationContains:
         self.parts = parts
 
     def on_post(self, req, resp, instance_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         with self.parts.table.use(instance_id) as instance:
             space = instance.env.observation_space
             if "observation" in body:

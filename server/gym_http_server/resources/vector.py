@@ -19,7 +19,7 @@ class VectorCollection:
         resp.media = {"all_vector_envs": self.parts.vectors.listing()}
 
     def on_post(self, req, resp):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         env_id = params.required(body, "env_id")
         num_envs = self.num_envs(body)
         mode = params.optional(body, "vectorization_mode")
@@ -89,7 +89,7 @@ class VectorClose:
         self.parts = parts
 
     def on_post(self, req, resp, vector_id):
-        params.read_object(req, self.parts.config.max_body_bytes)  # no parameters
+        params.read_object(req)  # no parameters
         self.parts.vectors.close(vector_id)
         resp.status = falcon.HTTP_204
 
@@ -99,7 +99,7 @@ class VectorReset:
         self.parts = parts
 
     def on_post(self, req, resp, vector_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
         timeout = params.deadline(body, self.parts.config.step_timeout)
@@ -116,7 +116,7 @@ class VectorStep:
         self.parts = parts
 
     def on_post(self, req, resp, vector_id):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         timeout = params.deadline(body, self.parts.config.step_timeout)
         with self.parts.vectors.use(vector_id) as batch:
             actions = batch.decode_actions(body.get("actions"))
