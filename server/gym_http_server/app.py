@@ -12,6 +12,7 @@ from .auth import TokenAuth
 from .config import ConfigError, Parts, ServerConfig
 from .metrics import RequestMetrics
 from .resources import envs, pages, recording, results, service, spaces, vector
+from .security import SecurityHeaders
 
 
 def routes(parts: Parts) -> list[tuple[str, object]]:
@@ -105,9 +106,9 @@ def build_app(parts: Parts, service=None) -> App:
 
 
 def middleware(parts: Parts) -> list:
-    """CORS first (so even a 401 carries its headers), then metrics (so a 401
-    is counted), then the token check."""
-    config, stack = parts.config, []
+    """The security headers, CORS (so even a 401 carries their headers), then
+    metrics (so a 401 is counted), then the token check."""
+    config, stack = parts.config, [SecurityHeaders()]
     if config.cors_origins:
         origins = "*" if "*" in config.cors_origins else list(config.cors_origins)
         stack.append(falcon.CORSMiddleware(allow_origins=origins,

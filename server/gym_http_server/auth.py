@@ -64,7 +64,7 @@ class TokenAuth:
     """
 
     def __init__(self, token: str):
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     def process_resource(self, req, resp, resource, params) -> None:
         if req.method == "OPTIONS" or is_open(req.path):
@@ -72,5 +72,8 @@ class TokenAuth:
         given = req.get_header("Authorization")
         if given is None:
             raise Unauthorized("This server needs 'Authorization: Bearer <token>'")
-        if not hmac.compare_digest(given.encode("latin-1", "replace"), self._expected):
+        scheme, _, credentials = given.partition(" ")
+        # The scheme is case-insensitive (RFC 7235); the token is compared exactly.
+        matches = hmac.compare_digest(credentials.encode("latin-1", "replace"), self._expected)
+        if scheme.lower() != "bearer" or not matches:
             raise Unauthorized("The bearer token is not this server's")

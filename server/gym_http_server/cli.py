@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from . import __version__
+from . import __version__, logs
 from .auth import TOKEN_ENV_VAR, read_token_file, token_from_environment
 from .backends import BACKENDS, RAY_EXTRA
 from .config import (
@@ -112,6 +112,9 @@ def parser() -> argparse.ArgumentParser:
                    choices=["debug", "info", "warning", "error", "critical"],
                    help="debug adds an access-log line per request: one of %(choices)s "
                         "(default: %(default)s)")
+    p.add_argument("--log-format", default="text", choices=logs.FORMATS,
+                   help="text lines, or one JSON object a line for log collectors "
+                        "(default: %(default)s)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -211,8 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         token = token_from(args)
     except (OSError, ValueError) as error:
         cli.error(f"--token-file: {error}")
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(args.log_level, args.log_format)
     logging.getLogger("waitress.queue").addFilter(AtMostEvery(60.0))
     try:
         start_server(

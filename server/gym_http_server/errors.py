@@ -312,7 +312,7 @@ def serialize_http_error(req, resp, error: falcon.HTTPError) -> None:
 
 def handle_unexpected(req, resp, error: Exception, params) -> None:
     """Last resort: a bug answers JSON and is logged, the server keeps serving."""
-    log.exception("unhandled error on %s %s", req.method, req.path)
+    log.exception("unhandled error on %r %r", req.method, req.path)
     _write(resp, falcon.HTTP_500, "Internal server error", "internal_error")
 
 

@@ -7,8 +7,11 @@ kept serving a normal client (``/healthz`` under a second) and lost no data
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -392,12 +396,13 @@ KEYS = ["action", "actions", "seed", "options", "env_id", "kwargs", "num_envs", 
 DTYPES = ["bool", "int8", "uint8", "int64", "uint64", "float16", "float32", "float64",
           "float128", "object", "<f8", "U3"]
 DIMS = st.one_of(st.integers(0, 3), st.sampled_from([-1, 2**31, 2**32, 2**62, 2**63, 2**64 - 1]))
+INTEGERS = st.integers(-(2**63), 2**64 - 1)  # what msgpack and orjson can write
 ARRAYS = st.fixed_dictionaries({
-    "dtype": st.one_of(st.sampled_from(DTYPES), st.integers(), st.none()),
-    "shape": st.one_of(st.lists(DIMS, max_size=4), st.integers(), st.text(max_size=3)),
+    "dtype": st.one_of(st.sampled_from(DTYPES), INTEGERS, st.none()),
+    "shape": st.one_of(st.lists(DIMS, max_size=4), INTEGERS, st.text(max_size=3)),
     "data": st.just(b"") | st.binary(max_size=24),
 })
-SCALARS = (st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1)
+SCALARS = (st.none() | st.booleans() | INTEGERS
            | st.floats(allow_nan=True) | st.text(max_size=8) | st.sampled_from(
                ["CartPole-v1", "Pendulum-v1", "GymHttpTest/AllSpaces-v0", "x:y", "..", "/"]))
 VALUES = st.recursive(SCALARS | ARRAYS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
@@ -480,3 +485,146 @@ def test_the_fuzzed_server_still_serves(fuzzed):
     made = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
     assert made.status_code == 200
     http.delete(f"/v1/envs/{made.json()['instance_id']}")
+
+
+# 5. Logs that cannot be forged --------------------------------------------------
+
+FORGED = "2030-01-01 00:00:00,000 CRITICAL gym_http_server: FORGED"
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: |^    \| "
+                      r"|^gym-http-server listening on ")
+
+
+def forging_requests(http) -> None:
+    """Client text with line breaks of every kind, where the server may log it."""
+    breaks = ["\n", "\r", "\r\n", "\x00", "\x85", "\u2028", "\u2029", "\x1b[2K\r"]
+    for line_break in breaks:
+        quoted = quote(line_break + FORGED)
+        http.get(f"/v1/envs/x{quoted}/")
+        http.post(f"/v1/envs/x{quoted}/step/", json={"action": 0})
+        http.get(f"/no/such/route{quoted}")
+        http.post("/v1/envs/", json={"env_id": "CartPole-v1" + line_break + FORGED})
+        iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
+        http.post(f"/v1/envs/{iid}/monitor/start/",
+                  json={"directory": "runs/forged" + line_break + FORGED})
+        http.delete(f"/v1/envs/{iid}")
+
+
+def test_no_client_text_starts_a_log_line(tmp_path):
+    target = Target(tmp_path, "--log-level", "debug")
+    try:
+        forging_requests(target.http)
+        target.assert_still_serving()
+    finally:
+        target.http.close()
+        target.server.stop(signal.SIGTERM)
+    text = "".join(target.server.lines)
+    assert "records into" in text  # client folders did reach the log, escaped
+    assert "\x00" not in text and "\x1b" not in text
+    lines = text.splitlines()  # every line break Python knows, \x85 and \u2028 included
+    assert lines and all(LOG_LINE.match(line) for line in lines), [
+        line for line in lines if not LOG_LINE.match(line)][:5]
+    assert not any(line.startswith(FORGED) for line in lines)
+
+
+def test_a_traceback_with_client_text_stays_inside_its_record():
+    """The last-resort handler logs a traceback; what a client put in the
+    exception's message cannot start a line of its own."""
+    from gym_http_server.logs import JsonFormatter, TextFormatter
+
+    try:
+        raise KeyError("\n" + FORGED + "\u2028" + FORGED)
+    except KeyError:
+        record = logging.LogRecord("gym_http_server.errors", logging.ERROR, __file__, 1,
+                                   "unhandled error on %r %r", ("GET", "/x\n" + FORGED),
+                                   sys.exc_info())
+    text = TextFormatter().format(record)
+    assert all(LOG_LINE.match(line) for line in text.splitlines())
+    assert len(JsonFormatter().format(record).splitlines()) == 1
+
+
+def test_json_logs_are_one_object_a_line(tmp_path):
+    target = Target(tmp_path, "--log-format", "json", "--log-level", "debug")
+    try:
+        forging_requests(target.http)
+        target.assert_still_serving()
+    finally:
+        target.http.close()
+        target.server.stop(signal.SIGTERM)
+    entries = [json.loads(line) for line in "".join(target.server.lines).splitlines()
+               if not line.startswith("gym-http-server listening on ")]
+    assert len(entries) > 20
+    assert all({"time", "level", "logger", "message"} <= set(entry) for entry in entries)
+    assert any("records into" in entry["message"] for entry in entries)
+
+
+# 6. Headers and auth -------------------------------------------------------------
+
+SAFE_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
+                "referrer-policy": "no-referrer"}
+
+
+def assert_safe_headers(response: httpx.Response) -> None:
+    for name, value in SAFE_HEADERS.items():
+        assert response.headers.get(name) == value, (response.url, name, response.headers)
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_every_response_carries_the_security_headers(tmp_path):
+    token = "attack-suite-token"
+    target = Target(tmp_path, "--token", token, "--max-body-bytes", "1000")
+    bearer = {"Authorization": f"Bearer {token}"}
+    http = target.http
+    try:
+        for response in [
+            http.get("/healthz"), http.get("/metrics"), http.get("/openapi.yaml"),
+            http.get("/"), http.get("/docs"), http.get("/static/api.js"),
+            http.get("/v1/envs/"),  # 401
+            http.get("/v1/envs/", headers=bearer),
+            http.post("/v1/envs/", headers=bearer, json={"env_id": "nope"}),  # 400
+            http.post("/v1/envs/", headers=bearer, content=b"x" * 2000),  # 413 from the app
+            http.post("/v1/envs/", headers=bearer, content=b"x" * 20000),  # 413 from waitress
+            http.get("/no/such/route", headers=bearer),
+            http.request("PATCH", "/v1/envs/", headers=bearer),
+        ]:
+            assert_safe_headers(response)
+        page = http.get("/dashboard")
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        assert_safe_headers(page)
+    finally:
+        target.close()
+
+
+def test_the_bearer_scheme_is_case_insensitive_and_the_token_is_not(tmp_path):
+    token = "Case-Sensitive-Token"
+    target = Target(tmp_path, "--token", token)
+    try:
+        for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):
+            answer = target.http.get("/v1/envs/", headers={"Authorization": f"{scheme} {token}"})
+            assert answer.status_code == 200, scheme
+        for header in (f"Bearer {token.lower()}", f"Basic {token}", token, f"Bearer  {token}",
+                       "Bearer", f"Bearer\t{token}"):
+            error_of(target.http.get("/v1/envs/", headers={"Authorization": header}), 401,
+                     "unauthorized")
+    finally:
+        target.close()
+
+
+def test_uploader_ids_are_keyed_by_each_servers_secret(tmp_path):
+    ids = []
+    for name in ("one", "two"):
+        target = Target(tmp_path / name)
+        try:
+            run_id = target.record_and_upload()
+            ids.append(target.http.get(f"/v1/results/{run_id}").json()["uploader"])
+            secret = (target.data_dir / "server" / "secret")
+            assert secret.stat().st_mode & 0o077 == 0 and len(secret.read_bytes()) == 32
+            target.restart()  # the secret is kept: the same key is the same uploader
+            again = target.http.post("/v1/upload/", json={"training_dir": "/runs/before",
+                                                          "api_key": "key"}).json()
+            assert again["created"] is False
+            target.record_and_upload("/runs/again")
+            assert target.http.get(f"/v1/results/{target.run_id}").json()["uploader"] == ids[-1]
+        finally:
+            target.close()
+    unsalted = hashlib.sha256(b"gym-http-server upload\0key").hexdigest()[:16]
+    assert ids[0] != ids[1] and unsalted not in ids

@@ -27,6 +27,8 @@ from waitress.task import ErrorTask, WSGITask
 
 from ..config import EngineConfig
 from ..errors import HTTP_CODES, ServerFull
+from ..security import FRAMING
+from ..security import HEADERS as SECURITY_HEADERS
 from ..service import Service
 from . import announce, bind_error, raise_open_files_limit
 
@@ -48,8 +50,11 @@ BACKLOG = 4096
 
 FULL_BODY = orjson.dumps({"message": "the server holds as many connections as it may "
                           "(--connection-limit); retry shortly", "code": ServerFull.code})
+# What the app's security middleware adds, on waitress's own answers too.
+ENGINE_HEADERS = [*SECURITY_HEADERS.items(), ("Content-Security-Policy", FRAMING)]
 FULL_RESPONSE = (f"HTTP/1.1 {ServerFull.status}\r\nContent-Type: application/json\r\n"
-                 f"Retry-After: 1\r\nConnection: close\r\n"
+                 + "".join(f"{name}: {value}\r\n" for name, value in ENGINE_HEADERS)
+                 + "Retry-After: 1\r\nConnection: close\r\n"
                  f"Content-Length: {len(FULL_BODY)}\r\n\r\n").encode() + FULL_BODY
 
 
@@ -80,6 +85,7 @@ class JsonErrorTask(ErrorTask):
         body = orjson.dumps({"message": f"{error.reason}: {error.body}", "code": code})
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
+        self.response_headers.extend(ENGINE_HEADERS)
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
