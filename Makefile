@@ -9,7 +9,7 @@ PROFILES ?=
 TOKEN ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test setup lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-sdk clean
+.PHONY: serve test setup fmt lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -42,11 +42,19 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund
 	touch $@
 
+# What `ruff format` keeps formatted (settings in ruff.toml): `make fmt`
+# formats it, `make lint` checks it. All Python, once the rest is formatted:
+# `make fmt FORMATTED=.`, then set `.` here.
+FORMATTED ?= sdk/python
+
+fmt: $(VENV)/.dev
+	$(BIN)/ruff format $(FORMATTED)
+
 # Python (ruff), the spec (Redocly CLI; its rule exceptions are in
 # redocly.yaml), JavaScript (node --check), Julia (tree-sitter parse).
 lint: $(VENV)/.dev tools/node_modules/.installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sdk/python
+	$(BIN)/ruff format --check $(FORMATTED)
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 		tools/node_modules/.bin/redocly lint --config redocly.yaml spec/openapi.yaml
 	for f in sdk/node/src/*.js; do node --check $$f || exit 1; done

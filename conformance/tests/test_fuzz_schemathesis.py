@@ -1,7 +1,10 @@
 """Schemathesis against the running reference server, time-boxed: stateless
 (every check, negative data included) and stateful (the spec's OpenAPI links
 from createEnv to everything an instance offers, and from createVectorEnv to
-everything a batch offers).
+everything a batch offers); and schemathesis's own engine, as its CLI runs
+it, with live instance and batch ids, ``--continue-on-failure``, and answers
+asked for in JSON and in msgpack (decoded and checked against the spec alike),
+each pass limited to LIVE_SECONDS.
 
 Two checks meet the legacy contract head-on and are configured, not dropped:
 
@@ -96,3 +99,74 @@ def test_stateful_fuzzing_finds_nothing(state_machine):
         max_examples=60, stateful_step_count=10, deadline=None, derandomize=True,
         suppress_health_check=list(hypothesis.HealthCheck),
     ))
+
+
+# What an independent run does beyond the tests above, in a bounded time:
+# schemathesis's own engine (as its CLI runs it) over every operation with
+# live instance and batch ids, every check, --continue-on-failure, and the
+# answers in JSON and in msgpack, each checked against the spec.
+LIVE_SECONDS = 12
+# These would close the live instance or batch (or stop the server) early.
+ENDING_OPERATIONS = ["deleteEnv", "closeEnv", "deleteVectorEnv", "closeVectorEnv", "shutdown"]
+ACCEPT = {"json": "application/json", "msgpack": "application/msgpack"}
+
+
+@schemathesis.deserializer("application/msgpack")
+def from_msgpack(ctx, response):
+    """msgpack answers, with bin values (MsgpackArray data: type string, format
+    binary in the spec) as hex text, so that they validate as strings."""
+    return bytes_as_text(ormsgpack.unpackb(response.content))
+
+
+def bytes_as_text(value):
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [bytes_as_text(item) for item in value]
+    if isinstance(value, dict):
+        return {key: bytes_as_text(item) for key, item in value.items()}
+    return value
+
+
+@pytest.fixture
+def live_ids(token_reference_url):
+    """A reset CartPole and a reset batch of three, closed afterwards."""
+    import httpx
+
+    with httpx.Client(base_url=token_reference_url, timeout=60,
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
+        vid = http.post("/v1/vector_envs/",
+                        json={"env_id": "CartPole-v1", "num_envs": 3}).json()["vector_id"]
+        http.post(f"/v1/envs/{iid}/reset/")
+        http.post(f"/v1/vector_envs/{vid}/reset/")
+        yield {"instance_id": iid, "vector_id": vid}
+        http.post(f"/v1/envs/{iid}/close/")
+        http.post(f"/v1/vector_envs/{vid}/close/")
+
+
+@pytest.mark.parametrize("answers", list(ACCEPT))
+def test_engine_run_with_live_ids_finds_nothing(answers, live_ids, token_reference_url):
+    from schemathesis.engine import Status, events
+    from schemathesis.engine import from_schema as engine_for
+
+    config = fuzz_config()
+    config.max_time = LIVE_SECONDS
+    live = schemathesis.openapi.from_path(package_file("openapi.yaml"), config=config)
+    live.config.update(base_url=token_reference_url, continue_on_failure=True,
+                       headers={"Accept": ACCEPT[answers]}, parameters=dict(live_ids))
+    live = live.exclude(operation_id=ENDING_OPERATIONS)
+    cases, failures = 0, []
+    for event in engine_for(live).execute():
+        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            cases += len(event.recorder.cases)
+            for case_id, checks in event.recorder.checks.items():
+                case = event.recorder.cases[case_id].value
+                failures += [(event.recorder.label, check.name, check.failure_info.failure.title,
+                              repr(case.body)[:200], repr(case.query)[:100])
+                             for check in checks if check.status == Status.FAILURE]
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            failures.append((getattr(event, "label", "engine"), "error", str(event.info)))
+    print(f"{answers}: {cases} cases, {len(failures)} failures")
+    assert cases > 100, cases
+    assert failures == [], "\n".join(map(repr, failures))
