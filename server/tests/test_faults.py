@@ -213,7 +213,6 @@ def test_async_batches_and_workers_draw_from_one_process_budget(tmp_path):
             assert instance.status_code == 200, instance.text
             refused = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
             error_of(refused, 429, "too_many_envs")
-            assert refused.headers["Retry-After"]
             http.delete(f"/v1/vector_envs/{batch.json()['vector_id']}")
             again = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
             assert again.status_code == 200, again.text

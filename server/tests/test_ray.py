@@ -152,15 +152,50 @@ def test_a_batch_runs_in_an_actor_and_a_killed_one_is_a_coded_error(server, http
     assert http.delete(f"/v1/vector_envs/{vector_id}").status_code == 204
 
 
+def test_a_frozen_actor_answers_step_timeout_by_the_deadline_and_shows_as_broken(server, http):
+    survivor, _ = new_actor(server, http)
+    victim, pid = new_actor(server, http)
+    for instance_id in (survivor, victim):
+        assert http.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+    os.kill(pid, signal.SIGSTOP)  # as a frozen or partitioned node looks
+    try:
+        start = time.monotonic()
+        answer = http.post(f"/v1/envs/{victim}/step/", json={"action": 0, "timeout": 1})
+        assert (answer.status_code, answer.json()["code"]) == (504, "step_timeout")
+        assert time.monotonic() - start < 2
+        again = http.post(f"/v1/envs/{victim}/step/", json={"action": 0})
+        assert (again.status_code, again.json()["code"]) == (504, "step_timeout")
+        assert http.get(f"/v1/envs/{victim}/").json()["broken"]["code"] == "step_timeout"
+        assert http.get("/healthz").json()["broken_envs"] == 1
+        assert http.post(f"/v1/envs/{survivor}/step/", json={"action": 0}).status_code == 200
+    finally:
+        if alive(pid):
+            os.kill(pid, signal.SIGCONT)
+    assert http.delete(f"/v1/envs/{victim}").status_code == 204
+    assert http.get("/healthz").json()["broken_envs"] == 0
+    http.delete(f"/v1/envs/{survivor}")
+
+
 def test_the_conformance_suite_passes_on_the_ray_backend(server):
     assert conformance_main([server.url]) == 0
 
 
 def test_sigterm_leaves_no_ray_process_the_server_started(tmp_path):
-    server = ServerProcess(tmp_path, "--backend", "ray", "--env-num-cpus", "0.5")
+    server = ServerProcess(tmp_path, "--backend", "ray", "--env-num-cpus", "0.5",
+                           "--step-timeout", "10")
     with httpx.Client(base_url=server.url, timeout=60) as client:
         instance_id = create(client)
         assert client.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+        # a full cluster answers 429 with its Retry-After, without waiting a minute
+        for _ in range(2 * (os.cpu_count() or 1) + 2):  # half a CPU each: the cluster fills
+            start = time.monotonic()
+            answer = client.post("/v1/envs/", json={"env_id": "CartPole-v1"})
+            if answer.status_code == 429:
+                break
+            assert answer.status_code == 200, answer.text
+        assert (answer.status_code, answer.json()["code"]) == (429, "too_many_envs")
+        assert answer.headers["Retry-After"] == "5"
+        assert time.monotonic() - start < 11
     started = descendants(server.process.pid)
     assert any(command_line(pid).startswith("ray::EnvActor") for pid in started)
     assert any("raylet" in command_line(pid) for pid in started)

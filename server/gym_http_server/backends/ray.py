@@ -25,6 +25,7 @@ from gymnasium.vector import VectorEnv
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
 from .. import catalog, deadlines, errors
+from ..errors import BackendUnavailable
 from .budget import Processes
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ SCHEDULE_TIMEOUT_SECONDS = 60.0
 # Retry-After of a create refused because no node has the CPUs it asks for.
 FULL_RETRY_AFTER_SECONDS = 5
 CLOSE_TIMEOUT_SECONDS = 5.0
+
+
+@ray.remote
+def ping() -> bool:
+    return True
 
 
 @ray.remote
@@ -181,12 +187,32 @@ class RayBackend:
         self.imports = tuple(imports)
         self.create_timeout = create_timeout or SCHEDULE_TIMEOUT_SECONDS
         self.options = {} if env_num_cpus is None else {"num_cpus": env_num_cpus}
-        if address is None:  # a Ray of our own, stopped with us
-            ray.init(address="local", include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING)
-        else:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        log.info("environments run as Ray actors (%s)", address or "a local Ray started here")
+        where = address or "a local Ray started here"
+        try:
+            if address is None:  # a Ray of our own, stopped with us
+                ray.init(address="local", include_dashboard=False, log_to_driver=False,
+                         logging_level=logging.WARNING)
+            else:
+                ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        except Exception as error:  # a missing ray[client], no cluster there, a bad address
+            raise BackendUnavailable(f"cannot join Ray at {where}: {error}") from None
+        self._check_it_runs_work(where)
+        log.info("environments run as Ray actors (%s)", where)
+
+    def _check_it_runs_work(self, where: str) -> None:
+        """One tiny task at start: a cluster that connects but refuses work (an
+        auth token that differs, say) is one clear error now, not a server that
+        says ok and fails every create."""
+        try:
+            ray.get(ping.options(num_cpus=0).remote(), timeout=self.create_timeout)
+        except Exception as error:
+            ray.shutdown()
+            raise BackendUnavailable(
+                f"Ray at {where} accepted the connection but did not run a task within "
+                f"{self.create_timeout:g} s ({type(error).__name__}: {error}); if it names "
+                "authorization, this machine's Ray auth token (RAY_AUTH_TOKEN or "
+                "~/.ray/auth_token) is not the cluster's"
+            ) from None
 
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env:
         spec_id, kwargs = catalog.checked(env_id, render_mode, kwargs)
