@@ -147,6 +147,8 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
     JSON: json.loads,
     MSGPACK: decode_msgpack,
     PNG: bytes,
+    "application/yaml": lambda data: data.decode("utf-8"),
+    "text/plain": lambda data: data.decode("utf-8"),
 }
 """One decoder per response media type, chosen by the answer's ``Content-Type``."""
 
@@ -371,6 +373,112 @@ class Endpoints:
 
     def health(self) -> Any:
         return self._call("GET", "/healthz")
+
+    def metrics(self) -> Any:
+        """The Prometheus text exposition."""
+        return self._call("GET", "/metrics")
+
+    def spec(self) -> Any:
+        """The OpenAPI document the server implements, as YAML text."""
+        return self._call("GET", "/openapi.yaml")
+
+    def shutdown(self) -> Any:
+        """Stop the server (when it allows that: otherwise AuthError ``shutdown_disabled``)."""
+        return self._call("POST", "/v1/shutdown/")
+
+    def post_close_env(self, instance_id: str) -> Any:
+        """The original protocol's close (POST), never retried; ``close_env`` is the DELETE."""
+        return self._call("POST", f"/v1/envs/{instance_id}/close/")
+
+    def contains_action_by_path(self, instance_id: str, x: int | str) -> Any:
+        """The original protocol's membership test of a Discrete action, in the path."""
+        path = f"/v1/envs/{instance_id}/action_space/contains/{quote(str(x), safe='')}"
+        return self._call("GET", path, key="member")
+
+    # -- batches ---------------------------------------------------------------
+
+    def create_vector_env(
+        self,
+        env_id: str,
+        num_envs: int,
+        *,
+        vectorization_mode: str | None = None,
+        seed: int | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The new batch's id."""
+        body: dict[str, Any] = {"env_id": env_id, "num_envs": num_envs}
+        if vectorization_mode is not None:
+            body["vectorization_mode"] = vectorization_mode
+        if seed is not None:
+            body["seed"] = seed
+        if kwargs:
+            body["kwargs"] = dict(kwargs)
+        return self._call("POST", "/v1/vector_envs/", body, "vector_id")
+
+    def list_vector_envs(self) -> Any:
+        """``{vector_id: {env_id, num_envs}}`` for every live batch."""
+        return self._call("GET", "/v1/vector_envs/", key="all_vector_envs")
+
+    def describe_vector_env(self, vector_id: str) -> Any:
+        return self._call("GET", f"/v1/vector_envs/{vector_id}/")
+
+    def reset_vector_env(
+        self, vector_id: str, *, seed: Any = None, options: Mapping[str, Any] | None = None
+    ) -> Any:
+        body: dict[str, Any] = {}
+        if seed is not None:
+            body["seed"] = seed
+        if options is not None:
+            body["options"] = dict(options)
+        return self._call("POST", f"/v1/vector_envs/{vector_id}/reset/", body)
+
+    def step_vector_env(self, vector_id: str, actions: Any) -> Any:
+        return self._call("POST", f"/v1/vector_envs/{vector_id}/step/", {"actions": actions})
+
+    def close_vector_env(self, vector_id: str) -> Any:
+        """DELETE, so retried like ``close_env``."""
+        return self._call("DELETE", f"/v1/vector_envs/{vector_id}/")
+
+    def post_close_vector_env(self, vector_id: str) -> Any:
+        return self._call("POST", f"/v1/vector_envs/{vector_id}/close/")
+
+
+OPERATIONS = {
+    "listEnvs": "list_envs",
+    "createEnv": "create_env",
+    "describeEnv": "describe_env",
+    "deleteEnv": "close_env",
+    "resetEnv": "reset_env",
+    "stepEnv": "step_env",
+    "renderEnv": "render_env",
+    "closeEnv": "post_close_env",
+    "actionSpace": "action_space",
+    "sampleAction": "sample_action",
+    "containsActionByPath": "contains_action_by_path",
+    "containsAction": "contains_action",
+    "observationSpace": "observation_space",
+    "containsObservation": "contains_observation",
+    "monitorStart": "monitor_start",
+    "monitorClose": "monitor_close",
+    "listVectorEnvs": "list_vector_envs",
+    "createVectorEnv": "create_vector_env",
+    "describeVectorEnv": "describe_vector_env",
+    "deleteVectorEnv": "close_vector_env",
+    "resetVectorEnv": "reset_vector_env",
+    "stepVectorEnv": "step_vector_env",
+    "closeVectorEnv": "post_close_vector_env",
+    "upload": "upload",
+    "listResults": "results",
+    "getResult": "result",
+    "listRegistry": "registry",
+    "shutdown": "shutdown",
+    "getSpec": "spec",
+    "health": "health",
+    "getMetrics": "metrics",
+}
+"""The spec's operationId of each API call, to its ``Endpoints`` method (the
+pages for browsers, ``/``, ``/dashboard``, ``/docs`` and ``/static/``, are not calls)."""
 
 
 def pick(body: Any, key: str | None) -> Any:
