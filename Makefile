@@ -9,7 +9,7 @@ PROFILES ?=
 TOKEN ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test setup fmt lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-sdk clean
+.PHONY: serve test setup fmt lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-process bench-sdk clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -178,6 +178,11 @@ bench-quick: $(VENV)/.bench $(VENV)/.dev
 	$(BIN)/python bench/profile_step.py --rounds 1 --calls 50 --results $(VENV)/bench-quick
 	$(BIN)/python bench/tables.py --results $(VENV)/bench-quick > /dev/null
 	$(PYTEST) bench/tests
+
+# A CartPole step and a create on --backend process against the default
+# backend, side by side (prints medians and the ratio; no results file).
+bench-process: $(VENV)/.server
+	$(BIN)/python bench/process_overhead.py
 
 # SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
 bench-sdk: $(VENV)/.sdk-python

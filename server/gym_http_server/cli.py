@@ -108,6 +108,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--env-num-cpus", type=non_negative, default=None, metavar="CPUS",
                    help="with --backend ray: CPUs each environment's actor reserves "
                         "(fractions allowed; default: Ray's default for actors)")
+    p.add_argument("--env-resource", dest="env_resources", type=resource_amount,
+                   action="append", default=[], metavar="NAME=AMOUNT",
+                   help="with --backend ray: a custom resource each actor reserves, so envs go "
+                        "only to nodes started with it, e.g. simulator=1 (repeatable)")
+    p.add_argument("--env-scheduling", choices=["default", "spread"], default="default",
+                   help="with --backend ray: 'spread' places actors over the nodes rather "
+                        "than packing them (default: %(default)s)")
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error", "critical"],
                    help="debug adds an access-log line per request: one of %(choices)s "
@@ -152,6 +159,17 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"not a positive integer: {text}")
     return value
+
+
+def resource_amount(text: str) -> tuple[str, float]:
+    name, _, amount = text.partition("=")
+    try:
+        value = float(amount)
+    except ValueError:
+        value = -1.0
+    if not name or not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not NAME=AMOUNT (a non-negative number): {text}")
+    return name, value
 
 
 def non_negative(text: str) -> float:
@@ -202,8 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     args = cli.parse_args(argv)
     if args.token and args.token_file:
         cli.error("give --token or --token-file, not both")
-    if args.backend != "ray" and (args.ray_address or args.env_num_cpus is not None):
-        cli.error("--ray-address and --env-num-cpus need --backend ray")
+    if args.backend != "ray" and (args.ray_address or args.env_num_cpus is not None
+                                  or args.env_resources or args.env_scheduling != "default"):
+        cli.error("--ray-address, --env-num-cpus, --env-resource and --env-scheduling need "
+                  "--backend ray")
     try:
         parse_allowed(args.allow_kwargs or ())
     except ValueError as error:
@@ -228,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
             allow_kwargs=tuple(args.allow_kwargs) if args.allow_kwargs else None,
             token=token, env_ttl=args.env_ttl, cors_origins=tuple(args.cors_origins),
             backend=args.backend, ray_address=args.ray_address, env_num_cpus=args.env_num_cpus,
+            env_resources=tuple(args.env_resources), env_scheduling=args.env_scheduling,
             step_timeout=args.step_timeout, max_processes=args.max_processes,
             worker_memory_mib=args.worker_memory_mib,
         )

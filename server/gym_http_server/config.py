@@ -65,6 +65,10 @@ class ServerConfig:
     ray_address: str | None = None
     # With backend "ray": CPUs each environment's actor reserves; None is Ray's default.
     env_num_cpus: float | None = None
+    # With backend "ray": custom resources each actor reserves, as (name, amount) pairs.
+    env_resources: tuple[tuple[str, float], ...] = ()
+    # With backend "ray": "default" (Ray packs actors) or "spread" (over the nodes).
+    env_scheduling: str = "default"
     # Seconds a reset, step or render may take (and, on the process and Ray backends,
     # creating an env); a request may ask for less. None is no deadline.
     step_timeout: float | None = None
@@ -90,8 +94,14 @@ class ServerConfig:
             at_least("worker_memory_mib", self.worker_memory_mib, 1)
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend: '{self.backend}' is not one of {', '.join(BACKENDS)}")
-        if self.backend != "ray" and (self.ray_address or self.env_num_cpus is not None):
-            raise ConfigError("ray_address and env_num_cpus need backend 'ray' (--backend ray)")
+        if self.backend != "ray" and (self.ray_address or self.env_num_cpus is not None
+                                      or self.env_resources or self.env_scheduling != "default"):
+            raise ConfigError("ray_address, env_num_cpus, env_resources and env_scheduling "
+                              "need backend 'ray' (--backend ray)")
+        if self.env_scheduling not in ("default", "spread"):
+            raise ConfigError(f"env_scheduling: '{self.env_scheduling}' is not default or spread")
+        for name, amount in self.env_resources:
+            at_least(f"env_resources[{name}]", amount, 0)
 
 
 @dataclass(frozen=True)

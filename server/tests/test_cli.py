@@ -133,7 +133,8 @@ def test_ray_backend_without_ray_installed_is_a_start_up_error_naming_the_extra(
 
 
 def test_ray_options_without_the_ray_backend_are_refused():
-    for option in (["--ray-address", "auto"], ["--env-num-cpus", "1"]):
+    for option in (["--ray-address", "auto"], ["--env-num-cpus", "1"],
+                   ["--env-resource", "simulator=1"], ["--env-scheduling", "spread"]):
         done = subprocess.run([sys.executable, "-m", "gym_http_server", "-p", "0", *option],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and "need --backend ray" in done.stderr
@@ -155,7 +156,9 @@ def start_up_error(*args: str, env: dict | None = None) -> str:
     ("--max-envs", "0"), ("--max-num-envs", "0"), ("--max-body-bytes", "0"),
     ("--port", "70000"), ("--port", "-1"), ("--connection-limit", "0"),
     ("--read-timeout", "0"), ("--read-timeout", "nan"), ("--env-ttl", "-1"),
-    ("--env-ttl", "inf"), ("--engine", "gunicorn"),
+    ("--env-ttl", "inf"), ("--engine", "gunicorn"), ("--step-timeout", "0"),
+    ("--step-timeout", "nan"), ("--max-processes", "0"), ("--worker-memory", "-1"),
+    ("--env-resource", "simulator=-1"), ("--env-resource", "=1"),
 ])
 def test_every_numeric_flag_out_of_range_is_one_line_and_exit_2(flag, value, capsys):
     with pytest.raises(SystemExit) as stopped:

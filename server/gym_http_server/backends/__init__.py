@@ -73,4 +73,6 @@ def backend_for(config: ServerConfig, imports: tuple[str, ...] = ()) -> Backend:
             f"pip install '{RAY_EXTRA}'"
         )
     return RayBackend(processes, address=config.ray_address, env_num_cpus=config.env_num_cpus,
-                      imports=tuple(imports), create_timeout=config.step_timeout)
+                      imports=tuple(imports), create_timeout=config.step_timeout,
+                      resources=dict(config.env_resources),
+                      spread=config.env_scheduling == "spread")

@@ -182,11 +182,16 @@ class RayBackend:
 
     def __init__(self, processes: Processes, address: str | None = None,
                  env_num_cpus: float | None = None, imports: tuple[str, ...] = (),
-                 create_timeout: float | None = None) -> None:
+                 create_timeout: float | None = None, resources: dict | None = None,
+                 spread: bool = False) -> None:
         self.processes = processes  # Ray places its processes itself; kept for the interface
         self.imports = tuple(imports)
         self.create_timeout = create_timeout or SCHEDULE_TIMEOUT_SECONDS
         self.options = {} if env_num_cpus is None else {"num_cpus": env_num_cpus}
+        if resources:
+            self.options["resources"] = dict(resources)
+        if spread:
+            self.options["scheduling_strategy"] = "SPREAD"
         where = address or "a local Ray started here"
         try:
             if address is None:  # a Ray of our own, stopped with us
@@ -231,12 +236,17 @@ class RayBackend:
         return RemoteVectorEnv(actor, spec_id, description), mode
 
     def _refuse_if_full(self) -> None:
-        """A quick 429 when no node has the CPUs an actor asks for, rather than a wait."""
-        wanted = self.options.get("num_cpus", 0)
-        if wanted and ray.available_resources().get("CPU", 0.0) < wanted:
+        """A quick 429 when the cluster lacks what an actor asks for, rather than a wait."""
+        wanted = {"CPU": self.options.get("num_cpus", 0), **self.options.get("resources", {})}
+        wanted = {name: amount for name, amount in wanted.items() if amount}
+        if not wanted:
+            return
+        free = ray.available_resources()
+        short = [name for name, amount in wanted.items() if free.get(name, 0.0) < amount]
+        if short:
             raise errors.TooManyEnvs(
-                f"No Ray node has {wanted:g} CPUs free for another environment; close some "
-                "first", retry_after=FULL_RETRY_AFTER_SECONDS)
+                f"The Ray cluster has too little {', '.join(short)} free for another "
+                "environment; close some first", retry_after=FULL_RETRY_AFTER_SECONDS)
 
     def _built(self, actor, spec_id: str, reference) -> tuple:
         """The description the actor answers once it has built its env, or the error."""
