@@ -5,7 +5,8 @@ server: ``--import gym_http_conformance.faultyenvs``). Each steps normally on
 action 0 and fails on action 1:
 
 - ``GymHttpTest/Crash-v0`` ends its process: ``os.abort()``, or a segfault with
-  ``kwargs: {"how": "segfault"}``. Only for servers that run envs in worker
+  ``kwargs: {"how": "segfault"}`` (``{"how": "hog"}`` allocates a gibibyte
+  instead, for memory limits). Only for servers that run envs in worker
   processes: in-process it takes the server down with it.
 - ``GymHttpTest/Hang-v0`` never returns (it sleeps; ``kwargs: {"on": "make"}``
   hangs in its constructor instead, ``{"on": "reset"}`` in reset).
@@ -46,6 +47,8 @@ class FaultyEnv(gym.Env):
             os.abort()
         if self.how == "segfault":
             ctypes.string_at(0)
+        if self.how == "hog":  # a gibibyte at once: past any sensible worker memory limit
+            self.hog = bytearray(2**30)
         if self.how == "hang":
             while True:
                 time.sleep(3600)

@@ -232,3 +232,17 @@ def test_async_batches_in_process_draw_from_the_process_budget(tmp_path):
             assert http.post("/v1/vector_envs/", json=body).status_code == 200
     finally:
         server.stop(signal.SIGTERM)
+
+
+def test_a_worker_past_its_memory_limit_dies_alone(tmp_path):
+    server = ServerProcess(tmp_path, "--backend", "process", "--worker-memory", "512",
+                           "--import", FAULTY)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            healthy = create(http, RAISE)
+            hog = create(http, CRASH, kwargs={"how": "hog"})
+            error_of(step(http, hog, 1), 400, "env_process_died")
+            assert step(http, healthy, 0).status_code == 200
+            assert http.delete(f"/v1/envs/{hog}").status_code == 204
+    finally:
+        server.stop(signal.SIGTERM)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 import signal
 import threading
@@ -38,6 +39,8 @@ DEFAULT_CREATE_TIMEOUT = 60.0
 # Workers started ahead of need.
 SPARES = 2
 KILLED = "its worker process was killed"
+# The exit status of a worker that ran out of memory (its RLIMIT_AS).
+OUT_OF_MEMORY = 75
 # Imported once by the forkserver, so no worker imports them again.
 PRELOADED = ["gym_http_server.backends.process", "gymnasium.envs.classic_control",
              "gymnasium.envs.toy_text"]
@@ -78,6 +81,8 @@ def serve(conn, imports: tuple[str, ...], memory_bytes: int | None) -> None:
             answer = ("ok", value)
         except errors.ApiError as error:
             answer = ("refused", (type(error), error.message))
+        except MemoryError:  # past --worker-memory: this env is done for
+            os._exit(OUT_OF_MEMORY)
         except Exception as error:
             answer = ("raised", error)
         try:
@@ -137,6 +142,8 @@ class Worker:
         self.stop()
         if code is not None and code < 0:
             return f"its worker process was killed by {signal.Signals(-code).name}"
+        if code == OUT_OF_MEMORY:
+            return "its worker process ran out of memory (--worker-memory)"
         return f"its worker process exited (status {code})"
 
     def close(self, seconds: float) -> None:
