@@ -97,7 +97,7 @@ def test_legacy_emulation_fails_v1_with_readable_reasons(legacy_results):
     assert "spec: POST /v1/envs/{instance_id}/reset/ (resetEnv" in reset
     code = describe_failure(by_id["errors/unknown_instance_everywhere"].failure)
     assert "expected error code 'unknown_instance', got (nothing)" in code
-    assert "code `unknown_instance` (400): no live instance has this id" in code
+    assert "code `unknown_instance` (400): No live instance has this id" in code
     missing = by_id["envs/registry_lists_creatable_ids"].failure
     assert missing.missing_route and missing.response.status == 404
 
