@@ -651,3 +651,23 @@ def test_uploader_ids_are_keyed_by_each_servers_secret(tmp_path):
             target.close()
     unsalted = hashlib.sha256(b"gym-http-server upload\0key").hexdigest()[:16]
     assert ids[0] != ids[1] and unsalted not in ids
+
+
+def test_a_layout_move_cut_short_is_finished_on_the_next_start(tmp_path):
+    """A stop in the middle of the move leaves a staging folder; the next
+    start finishes the move without nesting or losing anything."""
+    from gym_http_server.dataroot import DataRoot
+
+    root = tmp_path / "data"
+    (root / ".recordings-cut" / "moved").mkdir(parents=True)  # each entry moves whole
+    (root / "not-yet").mkdir(parents=True)
+    (root / "results.sqlite3").write_bytes(b"")
+    data_root = DataRoot(root)
+    assert data_root.resolve("/moved").is_dir()
+    assert data_root.resolve("/not-yet").is_dir()
+    assert sorted(p.name for p in root.iterdir()) == ["recordings", "server"]
+    assert (root / "server" / "results.sqlite3").is_file()
+    # The marker written, the last rename not done: the next start renames.
+    (root / "recordings").rename(root / ".recordings-again")
+    assert DataRoot(root).resolve("moved").is_dir()
+    assert sorted(p.name for p in root.iterdir()) == ["recordings", "server"]
