@@ -10,8 +10,10 @@ It has Dict observation and action spaces covering Discrete, Box, MultiBinary,
 MultiDiscrete, Text and Tuple, and puts numpy values into ``info``, so the
 cases see every space kind and every codec path with a real Gymnasium env.
 Episodes last ``length`` steps (kwarg, default 5), then terminate; the time
-limit is 50 steps. Servers not written in Python implement the same spaces
-and behaviour to run the cases that need it (the rest run without it).
+limit is 50 steps. ``GymHttpTest/GraphOneOf-v0`` (same module) has the
+other two kinds, Graph and OneOf, in its Dict observation and action spaces.
+Servers not written in Python implement the same spaces and behaviour to run
+the cases that need it (the rest run without it).
 
 Needs ``gymnasium`` and ``numpy``, which the runner itself does not.
 """
@@ -23,6 +25,7 @@ import numpy as np
 from gymnasium import spaces
 
 ENV_ID = "GymHttpTest/AllSpaces-v0"
+GRAPH_ENV_ID = "GymHttpTest/GraphOneOf-v0"
 
 
 class AllSpacesEnv(gym.Env):
@@ -80,3 +83,41 @@ class AllSpacesEnv(gym.Env):
 
 
 gym.register(ENV_ID, entry_point=AllSpacesEnv, max_episode_steps=50)
+
+
+class GraphOneOfEnv(gym.Env):
+    """Graph and OneOf spaces: observations are three-node graphs and a choice;
+    the reward of a step is the number of nodes of the action's graph, plus
+    the index of its choice. Episodes last ``length`` steps."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, length: int = 5):
+        self.length = length
+        self.observation_space = spaces.Dict({
+            "graph": spaces.Graph(spaces.Box(-1.0, 1.0, (2,), np.float32), spaces.Discrete(3)),
+            "choice": spaces.OneOf((spaces.Discrete(3), spaces.Box(0.0, 1.0, (2,), np.float32))),
+        })
+        self.action_space = spaces.Dict({
+            "graph": spaces.Graph(spaces.Discrete(2), None),
+            "choice": spaces.OneOf((spaces.Discrete(2), spaces.Text(3, charset="ab"))),
+        })
+        self._t = 0
+
+    def _observation(self):
+        graph, choice = self.observation_space["graph"], self.observation_space["choice"]
+        return {"graph": graph.sample(num_nodes=3), "choice": choice.sample()}
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.observation_space.seed(int(self.np_random.integers(2**31)))
+        self._t = 0
+        return self._observation(), {}
+
+    def step(self, action):
+        self._t += 1
+        reward = float(len(action["graph"].nodes) + int(action["choice"][0]))
+        return self._observation(), reward, self._t >= self.length, False, {}
+
+
+gym.register(GRAPH_ENV_ID, entry_point=GraphOneOfEnv, max_episode_steps=50)

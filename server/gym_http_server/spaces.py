@@ -110,10 +110,23 @@ def _array(data: Any, leaf, dtype, shape: tuple[int, ...]) -> np.ndarray:
     else:
         array = np.asarray(_nested(data, leaf), dtype=dtype)
     if array.shape != shape:
-        if array.size != int(np.prod(shape)):
+        if not _reshapeable(array, shape):
             raise ValueError(f"expected shape {list(shape)}, got {list(array.shape)}")
         array = array.reshape(shape)
     return array
+
+
+def _reshapeable(array: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """The lenient forms legacy clients send: flat, or one element bare."""
+    return array.size == int(np.prod(shape)) and array.ndim <= 1
+
+
+def _fits(array: np.ndarray, dtype) -> np.ndarray:
+    """Integers cast to ``dtype`` only when they fit (numpy would wrap them)."""
+    info = np.iinfo(dtype)
+    if array.size and (array.min() < info.min or array.max() > info.max):
+        raise ValueError(f"integer out of the range of {np.dtype(dtype)}")
+    return array.astype(dtype)
 
 
 def _numeric(data: np.ndarray, dtype) -> np.ndarray:
@@ -189,6 +202,7 @@ def _(space: spaces.Box, data: Any) -> np.ndarray:
     if np.issubdtype(space.dtype, np.integer):
         if not (np.isfinite(array).all() and (array == np.round(array)).all()):
             raise ValueError(f"expected integers for a {space.dtype} Box")
+        return _fits(array, space.dtype)
     elif np.issubdtype(space.dtype, np.floating):
         limit = np.finfo(space.dtype).max
         if (np.abs(array[np.isfinite(array)]) > limit).any():
@@ -220,7 +234,7 @@ def _(space, value: Any) -> np.ndarray:
 @decode.register(spaces.MultiBinary)
 @decode.register(spaces.MultiDiscrete)
 def _(space, data: Any) -> np.ndarray:
-    return _array(data, _integer, np.int64, space.shape).astype(space.dtype)
+    return _fits(_array(data, _integer, np.int64, space.shape), space.dtype)
 
 
 # Tuple and Dict ---------------------------------------------------------
@@ -303,3 +317,148 @@ def _(space: spaces.Sequence, data: Any) -> Any:
             return np.empty((0, *(feature.shape or ())), dtype=feature.dtype)
         return np.stack(items)
     return items
+
+
+# Graph ------------------------------------------------------------------
+# On the wire an object: ``nodes``, an array of node-space values, and with an
+# edge space ``edges`` (edge-space values) and ``edge_links`` (``[from, to]``
+# node indices), both present or both absent. Arrays of array-like features
+# stay one numpy array (one msgpack bin for all nodes).
+
+
+@describe.register
+def _(space: spaces.Graph) -> dict:
+    edge = None if space.edge_space is None else describe(space.edge_space)
+    return {"name": "Graph", "node_space": describe(space.node_space), "edge_space": edge}
+
+
+def _batch_encode(feature: spaces.Space, batch: Any) -> Any:
+    if isinstance(feature, (spaces.Box, spaces.Discrete, spaces.MultiBinary,
+                            spaces.MultiDiscrete)):
+        return np.asarray(batch)
+    from gymnasium.vector.utils import batch_space, iterate
+
+    return [encode(feature, item) for item in iterate(batch_space(feature, 1), batch)]
+
+
+def _batch_decode(feature: spaces.Space, data: Any, where: str) -> Any:
+    from gymnasium.vector.utils import concatenate, create_empty_array
+
+    if isinstance(data, np.ndarray):
+        data = data.tolist()
+    if not isinstance(data, list):
+        raise ValueError(f"at /{where}: expected an array")
+    items = [_at(where, index, decode, feature, item) for index, item in enumerate(data)]
+    empty = create_empty_array(feature, len(items))
+    return concatenate(feature, items, empty) if items else empty
+
+
+def _at(*path_and_call) -> Any:
+    """Call ``decode(space, data)``, naming the path into the value when it fails."""
+    *path, function, space, data = path_and_call
+    try:
+        return function(space, data)
+    except Unsupported:
+        raise
+    except ValueError as error:
+        text = str(error)
+        prefix = "/" + "/".join(str(part) for part in path)
+        if text.startswith("at /"):
+            raise ValueError(f"at {prefix}{text[3:]}") from None
+        raise ValueError(f"at {prefix}: {text}") from None
+
+
+@encode.register
+def _(space: spaces.Graph, value: Any) -> dict:
+    wire = {"nodes": _batch_encode(space.node_space, value.nodes)}
+    if value.edges is not None and value.edge_links is not None:
+        wire["edges"] = _batch_encode(space.edge_space, value.edges)
+        wire["edge_links"] = np.asarray(value.edge_links, dtype=np.int64)
+    return wire
+
+
+@decode.register
+def _(space: spaces.Graph, data: Any) -> spaces.GraphInstance:
+    if not isinstance(data, dict) or "nodes" not in data:
+        raise ValueError("expected an object with nodes")
+    has_edges = {"edges", "edge_links"} & set(data)
+    if set(data) - {"nodes", "edges", "edge_links"} or has_edges and len(has_edges) != 2:
+        raise ValueError("expected nodes, and edges with edge_links or neither")
+    if has_edges and space.edge_space is None:
+        raise ValueError("this graph has no edge space: expected nodes only")
+    nodes = _batch_decode(space.node_space, data["nodes"], "nodes")
+    if not has_edges:
+        return spaces.GraphInstance(nodes, None, None)
+    edges = _batch_decode(space.edge_space, data["edges"], "edges")
+    links = data["edge_links"]
+    if isinstance(links, np.ndarray):
+        links = links.tolist()
+    if not isinstance(links, list):
+        raise ValueError("at /edge_links: expected an array")
+    pairs = [_at("edge_links", index, _decode_link, None, link) for index, link in
+             enumerate(links)]
+    count = len(data["nodes"])
+    if len(pairs) != len(data["edges"]):
+        raise ValueError("at /edge_links: expected one link per edge")
+    for index, pair in enumerate(pairs):
+        if not all(0 <= end < count for end in pair):
+            raise ValueError(f"at /edge_links/{index}: a node index is out of range")
+    return spaces.GraphInstance(nodes, edges, np.asarray(pairs, np.int32).reshape(-1, 2))
+
+
+def _decode_link(_, data: Any) -> list[int]:
+    if not isinstance(data, list) or len(data) != 2:
+        raise ValueError("expected [from, to]")
+    return [_integer(end) for end in data]
+
+
+# OneOf ------------------------------------------------------------------
+# On the wire ``[index, value]``, as Gymnasium's own ``to_jsonable`` writes it.
+
+
+@describe.register
+def _(space: spaces.OneOf) -> dict:
+    return {"name": "OneOf", "spaces": [describe(sub) for sub in space.spaces]}
+
+
+@encode.register
+def _(space: spaces.OneOf, value: Any) -> list:
+    index, item = value
+    return [int(index), encode(space.spaces[int(index)], item)]
+
+
+@decode.register
+def _(space: spaces.OneOf, data: Any) -> tuple:
+    if not isinstance(data, list) or len(data) != 2:
+        raise ValueError("expected [index, value]")
+    index = _integer(data[0])
+    if not 0 <= index < len(space.spaces):
+        raise ValueError(f"at /0: expected an index below {len(space.spaces)}")
+    return np.int64(index), _at(1, decode, space.spaces[index], data[1])
+
+
+# Where a value leaves its space ------------------------------------------
+
+
+def locate(space: spaces.Space, data: Any) -> str:
+    """The JSON pointer into ``data`` of the innermost part that is not in its
+    space ("" for the whole value), for error messages."""
+    children = _children(space, data)
+    for key, sub, item in children:
+        if not contains(sub, item):
+            return f"/{key}{locate(sub, item)}"
+    return ""
+
+
+def _children(space: spaces.Space, data: Any) -> list:
+    if isinstance(space, spaces.Dict) and isinstance(data, dict):
+        return [(key, sub, data[key]) for key, sub in space.spaces.items() if key in data]
+    if isinstance(space, spaces.Tuple) and isinstance(data, list):
+        pairs = zip(space.spaces, data, strict=False)
+        return [(i, sub, item) for i, (sub, item) in enumerate(pairs)]
+    if isinstance(space, spaces.Sequence) and isinstance(data, list):
+        return [(i, space.feature_space, item) for i, item in enumerate(data)]
+    if (isinstance(space, spaces.OneOf) and isinstance(data, list) and len(data) == 2
+            and type(data[0]) is int and 0 <= data[0] < len(space.spaces)):
+        return [(1, space.spaces[data[0]], data[1])]
+    return []

@@ -191,8 +191,11 @@ def test_absurdly_deep_json_is_400_everywhere(http, create, depth):
 def test_moderately_nested_actions_are_still_judged_by_the_space(http, create):
     instance_id = create("MountainCarContinuous-v0")
     http.post(f"/v1/envs/{instance_id}/reset/")
-    action = [[[[0.25]]]]  # the right size in any nesting is reshaped, like flat lists
-    assert http.post(f"/v1/envs/{instance_id}/step/", json={"action": action}).status_code == 200
+    step = f"/v1/envs/{instance_id}/step/"
+    for action in ([0.25], 0.25):  # the space's shape, or a bare number for one element
+        assert http.post(step, json={"action": action}).status_code == 200
+    # other nestings are outside the space (and its JSON Schema), not a crash
+    error_of(http.post(step, json={"action": [[[[0.25]]]]}), 400, "invalid_action")
 
 
 def test_each_contains_route_allows_only_its_own_method(http, create):

@@ -30,6 +30,13 @@ TESTING_SPACES = [
     gs.Dict({"a": gs.Discrete(3), "b": gs.MultiBinary(2), "c": gs.Tuple((gs.Text(4),))}),
     gs.Sequence(gs.Discrete(4)),
     gs.Sequence(gs.Box(-1.0, 1.0, (2,), np.float32), stack=True),
+    gs.Box(0.1, 0.7, (2,), np.float32),
+    gs.Box(-1.0, 1.0, (1,), np.float32),
+    gs.Graph(node_space=gs.Box(-1.0, 1.0, (2,), np.float32), edge_space=gs.Discrete(3)),
+    gs.Graph(node_space=gs.Discrete(4), edge_space=None),
+    gs.OneOf((gs.Discrete(2), gs.Box(0.0, 1.0, (2,), np.float32), gs.Text(3))),
+    gs.Dict({"o": gs.OneOf((gs.MultiBinary(2), gs.Tuple((gs.Discrete(3, start=1),)))),
+             "s": gs.Sequence(gs.Text(2, charset="ab"))}),
 ]
 IDS = [repr(space) for space in TESTING_SPACES]
 
@@ -96,12 +103,47 @@ def test_integer_box_refuses_fractions_and_discrete_refuses_booleans():
     assert spaces.contains(gs.Discrete(2), 1.0)
 
 
+class Custom(gs.Space):
+    """A space kind of an env's own: no registration, so never on the wire."""
+
+
 def test_unknown_space_kinds_are_described_by_name_and_never_decoded():
-    graph = gs.Graph(node_space=gs.Discrete(2), edge_space=None)
-    assert spaces.describe(graph)["supported"] is False
-    assert not spaces.is_supported(graph)
+    custom = Custom()
+    assert spaces.describe(custom)["supported"] is False
+    assert not spaces.is_supported(custom)
     with pytest.raises(ValueError):
-        spaces.decode(graph, [])
+        spaces.decode(custom, [])
+
+
+def test_every_gymnasium_space_kind_travels_over_the_wire():
+    kinds = {type(space) for space in TESTING_SPACES}
+    every = {getattr(gs, name) for name in gs.__all__ if isinstance(getattr(gs, name), type)
+             and issubclass(getattr(gs, name), gs.Space) and getattr(gs, name) is not gs.Space}
+    assert every <= kinds, every - kinds
+    assert all(spaces.is_supported(space) for space in TESTING_SPACES)
+
+
+def test_graph_and_oneof_wire_shapes():
+    graph = gs.Graph(node_space=gs.Discrete(4), edge_space=gs.Box(0.0, 1.0, (1,), np.float32))
+    value = {"nodes": [0, 3], "edges": [[0.5]], "edge_links": [[1, 0]]}
+    decoded = spaces.decode(graph, value)
+    assert graph.contains(decoded) and wire(spaces.encode(graph, decoded)) == value
+    assert spaces.contains(graph, {"nodes": [1]})
+    assert not spaces.contains(graph, {"nodes": [1], "edges": [[0.5]], "edge_links": [[0, 1]]})
+    assert not spaces.contains(graph, {"nodes": [1, 2], "edges": [[0.5]]})
+    one_of = gs.OneOf((gs.Discrete(2), gs.Text(3)))
+    assert spaces.decode(one_of, [1, "ab"]) == (1, "ab")
+    assert not spaces.contains(one_of, [2, 0]) and not spaces.contains(one_of, [0, "ab"])
+
+
+def test_refusals_name_the_path_into_the_value():
+    space = gs.Dict({"a": gs.Tuple((gs.Discrete(2), gs.OneOf((gs.Text(2), gs.Discrete(3)))))})
+    assert spaces.locate(space, {"a": [1, [1, 7]]}) == "/a/1/1"
+    assert spaces.locate(space, {"a": [5, [0, "x"]]}) == "/a/0"
+    assert spaces.locate(space, {"a": [1, [0, "x"]]}) == ""
+    graph = gs.Graph(node_space=gs.Discrete(2), edge_space=gs.Discrete(2))
+    with pytest.raises(ValueError, match="at /edges/1"):
+        spaces.decode(graph, {"nodes": [0, 1], "edges": [0, "x"], "edge_links": [[0, 1]] * 2})
 
 
 def test_info_values_become_strict_json():

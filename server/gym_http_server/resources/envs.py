@@ -126,10 +126,18 @@ def decode_action(instance: Instance, data) -> object:
     except spaces.Unsupported:
         raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
     except ValueError as error:
-        raise refused(data, f"Action is not an element of the action space {space}: {error}")
+        raise refused(data, f"Action is not an element of the action space {space}"
+                            f"{_where(space, data)}: {error}")
     if not spaces.member(space, action):
-        raise refused(data, f"Action {params.echo_json(data)} is outside the action space {space}")
+        raise refused(data, f"Action {params.echo_json(data)} is outside the action space {space}"
+                            f"{_where(space, data)}")
     return action
+
+
+def _where(space, data) -> str:
+    """Where in the value it leaves the space, as a JSON pointer (and its JSON Schema)."""
+    path = spaces.locate(space, data)
+    return f" at {path}" if path else ""
 
 
 def refused(data, message: str) -> Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import media, params, spaces
+from .. import media, params, schemas, spaces
 from ..config import Parts
 from ..errors import MalformedJson, MissingParameter
 
@@ -17,6 +17,19 @@ class SpaceInfo:
     def on_get(self, req, resp, instance_id):
         with self.parts.table.use(instance_id) as instance:
             resp.media = {"info": spaces.describe(getattr(instance.env, self.attribute))}
+
+
+class SpaceSchema:
+    """``GET .../action_space/json_schema`` and ``.../observation_space/json_schema``:
+    the JSON Schema document of the space's wire values."""
+
+    def __init__(self, parts: Parts, attribute: str):
+        self.parts = parts
+        self.attribute = attribute
+
+    def on_get(self, req, resp, instance_id):
+        with self.parts.table.use(instance_id) as instance:
+            resp.media = schemas.document(getattr(instance.env, self.attribute))
 
 
 class ActionSample:
