@@ -44,6 +44,7 @@ INSTANCE_OPERATIONS = [
     "describeEnv", "deleteEnv", "resetEnv", "stepEnv", "renderEnv", "closeEnv",
     "actionSpace", "sampleAction", "containsActionByPath", "containsAction",
     "observationSpace", "containsObservation", "monitorStart", "monitorClose",
+    "actionSpaceJsonSchema", "observationSpaceJsonSchema", "resetEnvGroup",
 ]
 
 # A batch's operations answer an unknown id with 404 unknown_vector.
@@ -59,7 +60,7 @@ def fuzz_config() -> SchemathesisConfig:
         "checks": {"enabled": True, "use_after_free": {"enabled": False}},
         "auth": {"openapi": {"bearerAuth": {"bearer": TOKEN}}},
         "operations": [
-            {"include-operation-id": ["createEnv", "createVectorEnv"],
+            {"include-operation-id": ["createEnv", "createVectorEnv", "createEnvGroup"],
              "checks": {"positive_data_acceptance": {"expected-statuses": [200, 400, 429]}}},
             {"include-operation-id": VECTOR_OPERATIONS,
              "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400, 404]}}},

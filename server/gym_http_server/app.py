@@ -11,7 +11,7 @@ from . import errors, media
 from .auth import TokenAuth
 from .config import ConfigError, Parts, ServerConfig
 from .metrics import RequestMetrics
-from .resources import envs, pages, recording, results, service, spaces, vector
+from .resources import envs, groups, pages, recording, results, service, spaces, vector
 from .security import SecurityHeaders
 
 
@@ -36,6 +36,8 @@ def routes(parts: Parts) -> list[tuple[str, object]]:
         (f"{r}/observation_space/contains", spaces.ObservationContains(parts)),
         (f"{r}/monitor/start", recording.MonitorStart(parts)),
         (f"{r}/monitor/close", recording.MonitorClose(parts)),
+        ("/v1/env_groups", groups.GroupCollection(parts)),
+        ("/v1/env_groups/reset", groups.GroupReset(parts)),
         ("/v1/vector_envs", vector.VectorCollection(parts)),
         (v, vector.Vector(parts)),
         (f"{v}/reset", vector.VectorReset(parts)),

@@ -376,3 +376,22 @@ class InstanceTable(Table[Instance]):
 
     def env_ids(self) -> dict[str, str]:
         return {i.instance_id: i.env_id for i in self.entries()}
+
+
+def add_group(table: InstanceTable, env_id: str, envs: list[gym.Env],
+              **details: Any) -> list[Instance]:
+    """Instances for ``envs``, all or none: one capacity check for the group,
+    every id in the table before any request can see one of them."""
+    with table._lock:
+        try:
+            table.capacity.take(len(envs))
+        except errors.TooManyEnvs:
+            for env in envs:
+                env.close()
+            raise
+        group = []
+        for env in envs:
+            instance_id = table._new_id()
+            group.append(Instance(instance_id, env_id, env, **details))
+            table._entries[instance_id] = group[-1]
+        return group
