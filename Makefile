@@ -123,7 +123,7 @@ test-conformance: $(VENV)/.conformance
 # torch is pinned: its CPU wheel is on disk, an unpinned one is a multi-GB CUDA build.
 $(VENV)/.sdk-python: $(VENV)/.conformance sdk/python/pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e './sdk/python[test]'
+	$(BIN)/python -m pip install -q -e './sdk/python[test,mcp]'
 	touch $@
 
 test-sdk-python: $(VENV)/.sdk-python

@@ -6,6 +6,7 @@
 
 __version__ = "1.0.0"
 
+from . import textenv  # noqa: E402,F401  (registers GymHttp/Arithmetic-v0)
 from .app import create_app  # noqa: E402
 from .server import start_server  # noqa: E402
 

@@ -85,3 +85,19 @@ def test_batch_session_prints_what_the_comments_say(base_url):
     assert [len(o) for o in step["observations"]] == [4, 4, 4]
     comment = next(line for line in block.splitlines() if '"rewards"' in line)
     assert comment[comment.index('"rewards"'):] in output
+
+
+def test_agents_example_shows_a_group_a_schema_and_a_refusal(base_url):
+    block = next(b for b in shell_blocks() if "env_groups" in b)
+    output = run(block, base_url)
+    first = '{"question":"19 * 13 = ?","round":0,"score":0}'
+    assert output.count(first) == 4
+    assert '"type":"string","minLength":1,"maxLength":8' in output
+    refusal = next(line[2:] for line in block.splitlines() if '"invalid_action"' in line)
+    assert refusal in output
+
+
+def test_mcp_registration_example_names_the_installed_command():
+    config = json.loads(re.findall(r"```json\n(.*?)```", README.read_text(), flags=re.S)[-1])
+    server = config["mcpServers"]["gym"]
+    assert server["command"] == "gym-http-mcp" and "--server" in server["args"]
