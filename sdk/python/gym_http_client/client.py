@@ -26,7 +26,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -280,6 +280,46 @@ class Endpoints:
         """The new instance id."""
         body = create_body(env_id, seed=seed, render_mode=render_mode, kwargs=kwargs)
         return self._call("POST", "/v1/envs/", body, "instance_id")
+
+    def create_group(
+        self,
+        env_id: str,
+        count: int,
+        *,
+        seed: int | None = None,
+        options: Mapping[str, Any] | None = None,
+        render_mode: str | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``count`` instances of ``env_id``, each reset with ``seed`` and ``options``:
+        ``{instance_ids, observations, infos}``. All or none (``LimitError`` when
+        the group does not fit)."""
+        body = create_body(env_id, seed=seed, render_mode=render_mode, kwargs=kwargs)
+        body["count"] = count
+        if options is not None:
+            body["options"] = dict(options)
+        return self._call("POST", "/v1/env_groups/", body)
+
+    def reset_group(
+        self,
+        instance_ids: Sequence[str],
+        *,
+        seed: int | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Reset each instance with one seed and options: ``{observations, infos}``."""
+        body: dict[str, Any] = {"instance_ids": list(instance_ids)}
+        if seed is not None:
+            body["seed"] = seed
+        if options is not None:
+            body["options"] = dict(options)
+        return self._call("POST", "/v1/env_groups/reset/", body)
+
+    def json_schema(self, instance_id: str, space: str = "action") -> Any:
+        """The JSON Schema (2020-12) of the ``"action"`` or ``"observation"`` space."""
+        if space not in ("action", "observation"):
+            raise ValueError(f"space must be 'action' or 'observation', not {space!r}")
+        return self._call("GET", f"/v1/envs/{instance_id}/{space}_space/json_schema")
 
     def list_envs(self) -> Any:
         """``{instance_id: env_id}`` for every live instance."""

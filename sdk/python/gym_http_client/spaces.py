@@ -231,3 +231,64 @@ def _(space: spaces.Sequence, data: Any) -> Any:
     if space.stack:
         return np.stack(items) if items else np.zeros((0,) + (space.feature_space.shape or ()))
     return items
+
+
+# Graph and OneOf --------------------------------------------------------------
+# A Graph travels as {nodes, edges, edge_links} (edges only with an edge space),
+# a OneOf as [index, value], as Gymnasium's own to_jsonable writes them.
+
+
+@_builds("Graph")
+def _(d: dict) -> spaces.Graph:
+    edge = d.get("edge_space")
+    return spaces.Graph(from_description(d["node_space"]), from_description(edge) if edge else None)
+
+
+@_builds("OneOf")
+def _(d: dict) -> spaces.OneOf:
+    return spaces.OneOf([from_description(sub) for sub in d["spaces"]])
+
+
+def _batch_to_json(feature: spaces.Space, batch: Any) -> list:
+    from gymnasium.vector.utils import batch_space, iterate
+
+    return [to_json(feature, item) for item in iterate(batch_space(feature, 1), batch)]
+
+
+def _batch_from_json(feature: spaces.Space, data: Any) -> Any:
+    from gymnasium.vector.utils import concatenate, create_empty_array
+
+    items = [from_json(feature, item) for item in data]
+    empty = create_empty_array(feature, len(items))
+    return concatenate(feature, items, empty) if items else empty
+
+
+@to_json.register
+def _(space: spaces.Graph, value: Any) -> dict:
+    data = {"nodes": _batch_to_json(space.node_space, value.nodes)}
+    if value.edges is not None and value.edge_links is not None:
+        data["edges"] = _batch_to_json(space.edge_space, value.edges)
+        data["edge_links"] = jsonable(np.asarray(value.edge_links))
+    return data
+
+
+@from_json.register
+def _(space: spaces.Graph, data: Any) -> spaces.GraphInstance:
+    nodes = _batch_from_json(space.node_space, data["nodes"])
+    if data.get("edges") is None or space.edge_space is None:
+        return spaces.GraphInstance(nodes, None, None)
+    edges = _batch_from_json(space.edge_space, data["edges"])
+    links = np.asarray(data["edge_links"], dtype=np.int32).reshape(-1, 2)
+    return spaces.GraphInstance(nodes, edges, links)
+
+
+@to_json.register
+def _(space: spaces.OneOf, value: Any) -> list:
+    index, item = value
+    return [int(index), to_json(space.spaces[int(index)], item)]
+
+
+@from_json.register
+def _(space: spaces.OneOf, data: Any) -> tuple:
+    index, item = data
+    return np.int64(index), from_json(space.spaces[int(index)], item)

@@ -46,6 +46,9 @@ SPACES = [
     ),
     spaces.Sequence(spaces.Discrete(4)),
     spaces.Sequence(spaces.Box(-1.0, 1.0, (2,), np.float32), stack=True),
+    spaces.Graph(spaces.Box(-1.0, 1.0, (2,), np.float32), spaces.Discrete(3)),
+    spaces.Graph(spaces.Discrete(4), None),
+    spaces.OneOf((spaces.Discrete(2), spaces.Box(0.0, 1.0, (2,), np.float32), spaces.Text(3))),
 ]
 
 
@@ -114,3 +117,22 @@ def test_unsupported_space_descriptions_raise_a_clear_error():
         sdk.from_description({"name": "Graph", "shape": None, "supported": False})
     with pytest.raises(sdk.UnsupportedSpaceError):
         sdk.from_description({"name": "SomethingNew"})
+
+
+def test_a_remote_env_with_graph_and_oneof_spaces_steps(base_url, registered):
+    from gym_http_client import make
+
+    env_id = "GymHttpTest/GraphOneOf-v0"
+    if env_id not in registered:
+        pytest.skip(f"SKIPPED: {env_id} is not registered (gym-http-conformance not installed)")
+    env = make(env_id, base_url=base_url)
+    try:
+        observation, _ = env.reset(seed=3)
+        assert env.observation_space.contains(observation)
+        env.action_space.seed(3)
+        action = env.action_space.sample()
+        observation, reward, *_ = env.step(action)
+        assert env.observation_space.contains(observation)
+        assert reward == len(action["graph"].nodes) + int(action["choice"][0])
+    finally:
+        env.close()
