@@ -25,13 +25,15 @@ class GroupCollection:
     def on_post(self, req, resp):
         body = params.read_object(req, self.parts.config.max_body_bytes)
         env_id = params.required(body, "env_id")
-        count = params.required(body, "count")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        count = params.as_integer(params.required(body, "count"))
+        if count is None or count < 1:
             raise InvalidParameter("Parameter 'count' must be a positive integer")
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
         kwargs = params.optional(body, "kwargs", {})
         render_mode = params.optional(body, "render_mode")
+        timeout = params.deadline(body, self.parts.config.step_timeout)
+        self.parts.kwargs_policy.check(env_id, kwargs)
         table = self.parts.table
         if count > table.max_envs:
             raise TooManyEnvs(f"A group of {count} is larger than this server's limit of "
@@ -48,7 +50,8 @@ class GroupCollection:
         group = add_group(table, env_id, envs, seed=seed, kwargs=kwargs)
         ids = [instance.instance_id for instance in group]
         try:
-            resp.media = {"instance_ids": ids, **reset_all(self.parts, ids, seed, options)}
+            resp.media = {"instance_ids": ids,
+                          **reset_all(self.parts, ids, seed, options, timeout)}
         except BaseException:
             for instance_id in ids:
                 close_quietly(table, instance_id)
@@ -70,17 +73,19 @@ class GroupReset:
                 "Parameter 'instance_ids' must be an array of distinct instance ids")
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
+        timeout = params.deadline(body, self.parts.config.step_timeout)
         for instance_id in ids:  # every one known before any is reset
             with self.parts.table.use(instance_id):
                 pass
-        resp.media = reset_all(self.parts, ids, seed, options)
+        resp.media = reset_all(self.parts, ids, seed, options, timeout)
 
 
-def reset_all(parts: Parts, ids: list[str], seed: int | None, options: dict | None) -> dict:
+def reset_all(parts: Parts, ids: list[str], seed: int | None, options: dict | None,
+              timeout: float | None) -> dict:
     observations, infos = [], []
     for instance_id in ids:
         with parts.table.use(instance_id) as instance:
-            observation, info = instance.reset(seed, options)
+            observation, info = instance.reset(seed, options, timeout)
             parts.metrics.reset(instance.env_id)
             observations.append(spaces.encode(instance.env.observation_space, observation))
             infos.append(to_wire(info))
