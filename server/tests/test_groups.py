@@ -88,7 +88,6 @@ def test_a_group_that_does_not_fit_is_refused_whole(small):
     try:
         response = small.post(GROUP, json={"env_id": "CartPole-v1", "count": 3, "seed": 1})
         error_of(response, 429, "too_many_envs")
-        assert "Retry-After" in response.headers
         assert set(small.get("/v1/envs").json()["all_envs"]) == set(ids)
         more = small.post(GROUP, json={"env_id": "CartPole-v1", "count": 2}).json()
         assert len(more["instance_ids"]) == 2

@@ -23,7 +23,7 @@ class GroupCollection:
         self.parts = parts
 
     def on_post(self, req, resp):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         env_id = params.required(body, "env_id")
         count = params.as_integer(params.required(body, "count"))
         if count is None or count < 1:
@@ -65,7 +65,7 @@ class GroupReset:
         self.parts = parts
 
     def on_post(self, req, resp):
-        body = params.read_object(req, self.parts.config.max_body_bytes)
+        body = params.read_object(req)
         ids = params.required(body, "instance_ids")
         if (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)
                 or len(set(ids)) != len(ids)):
