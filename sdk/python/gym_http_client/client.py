@@ -321,6 +321,12 @@ class Endpoints:
             raise ValueError(f"space must be 'action' or 'observation', not {space!r}")
         return self._call("GET", f"/v1/envs/{instance_id}/{space}_space/json_schema")
 
+    def action_space_json_schema(self, instance_id: str) -> Any:
+        return self.json_schema(instance_id, "action")
+
+    def observation_space_json_schema(self, instance_id: str) -> Any:
+        return self.json_schema(instance_id, "observation")
+
     def list_envs(self) -> Any:
         """``{instance_id: env_id}`` for every live instance."""
         return self._call("GET", "/v1/envs/", key="all_envs")
@@ -499,6 +505,10 @@ OPERATIONS = {
     "containsAction": "contains_action",
     "observationSpace": "observation_space",
     "containsObservation": "contains_observation",
+    "actionSpaceJsonSchema": "action_space_json_schema",
+    "observationSpaceJsonSchema": "observation_space_json_schema",
+    "createEnvGroup": "create_group",
+    "resetEnvGroup": "reset_group",
     "monitorStart": "monitor_start",
     "monitorClose": "monitor_close",
     "listVectorEnvs": "list_vector_envs",

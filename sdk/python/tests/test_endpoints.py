@@ -60,6 +60,12 @@ def test_calling_every_method_reaches_every_route_of_the_spec():
         assert any(r["run_id"] == run["run_id"] for r in http.results())
         http.post_close_env(iid)
         http.close_env(http.create_env("CartPole-v1"))
+        group = http.create_group("CartPole-v1", 2, seed=4)["instance_ids"]
+        assert len(http.reset_group(group, seed=4)["observations"]) == 2
+        assert http.action_space_json_schema(group[0])["type"] == "integer"
+        assert http.observation_space_json_schema(group[0])["type"] == "array"
+        for gid in group:
+            http.close_env(gid)
         for close in (http.post_close_vector_env, http.close_vector_env):
             vid = http.create_vector_env("CartPole-v1", 2)
             assert vid in http.list_vector_envs()
