@@ -18,7 +18,7 @@ import gymnasium as gym
 from gymnasium import error as gym_error
 from gymnasium.envs.registration import EnvSpec, load_env_creator
 
-from . import errors
+from . import errors, footprint
 from .envargs import refuse_imports
 from .errors import echo
 
@@ -185,7 +185,19 @@ def checked_vec(env_id: Any, mode: str | None, kwargs: Any = None) -> tuple[str,
 
 
 def build_vec(spec_id: str, num_envs: int, mode: str, kwargs: dict):
-    """Run ``gymnasium.make_vec`` on checked arguments: here, or in a backend's worker."""
+    """Run ``gymnasium.make_vec`` on checked arguments: here, or in a backend's
+    worker; a large sync batch only if its estimated memory fits (``footprint``)."""
+    try:
+        footprint.check_batch(spec_id, num_envs, mode, kwargs)
+    except errors.ApiError:
+        raise
+    except (ImportError, gym_error.DependencyNotInstalled) as error:
+        raise errors.EnvUnavailable(f"Environment '{spec_id}' cannot be loaded here: {error}")
+    except Exception as error:  # the one copy failed: the batch would too
+        raise errors.EnvCreationFailed(
+            f"Environment '{spec_id}' could not be created with these kwargs: "
+            f"{type(error).__name__}: {echo(error)}"
+        )
     try:
         return gym.make_vec(spec_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
     except (ImportError, gym_error.DependencyNotInstalled) as error:

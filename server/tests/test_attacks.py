@@ -319,8 +319,15 @@ def test_a_huge_frozenlake_map_is_refused_before_it_costs_anything(target):
         sent = body if route == "/v1/envs/" else orjson.dumps(
             {"env_id": "FrozenLake-v1", "num_envs": 2, "kwargs": {"desc": desc}})
         error_of(target.http.post(route, content=sent + extra), 400, "kwargs_too_large")
+    # A batch of 1024 Taxis builds 1024 transition tables (830 MiB): refused from one's size.
+    taxis = target.http.post("/v1/vector_envs/", json={
+        "env_id": "Taxi-v4", "num_envs": 1024, "vectorization_mode": "sync"})
+    error_of(taxis, 400, "num_envs_too_large")
     assert cpu_seconds(pid) - cpu_before < 10.0
     assert target.server.rss_bytes() < 512 * 1024 * 1024
+    fits = target.http.post("/v1/vector_envs/", json={
+        "env_id": "Taxi-v4", "num_envs": 64, "vectorization_mode": "sync"})
+    assert fits.status_code == 200, fits.text
     # What today's clients pass still works, and a map within the bound is built.
     for kwargs in [{"map_name": "8x8", "is_slippery": False}, {"is_slippery": False},
                    {"render_mode": "ansi", "max_episode_steps": 3},
