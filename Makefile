@@ -78,7 +78,7 @@ $(SHIMMY_VENV)/.ready: server/pyproject.toml
 # The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
 test-server: $(VENV)/.conformance $(SHIMMY_VENV)/.ready
 	GYM_HTTP_SHIMMY_PYTHON=$(abspath $(SHIMMY_VENV))/bin/python \
-		$(PYTEST) -rs server/tests --ignore=server/tests/test_ray.py
+		$(PYTEST) -rs server/tests --ignore=server/tests/test_ray.py --ignore=server/tests/test_ray_cluster.py
 
 # The Ray backend (--backend ray, the `ray` extra): its own tests (actors,
 # a killed actor's coded error, nothing left after SIGTERM, the conformance
@@ -88,7 +88,7 @@ $(VENV)/.ray: $(VENV)/.sdk-python server/pyproject.toml
 	touch $@
 
 test-ray: $(VENV)/.ray
-	$(PYTEST) -rs server/tests/test_ray.py
+	$(PYTEST) -rs server/tests/test_ray.py server/tests/test_ray_cluster.py
 	GYM_HTTP_TEST_SERVER_ARGS="--backend ray" $(PYTEST) -rs sdk/python/tests/test_remote_env.py
 
 # The same API served by granian (--engine granian): the conformance suite

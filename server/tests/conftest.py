@@ -133,3 +133,8 @@ class ServerProcess:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         raise AssertionError("no VmRSS")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes a minute or more (a Ray cluster); run by "
+                                       "make test-ray")

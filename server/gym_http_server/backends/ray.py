@@ -35,6 +35,8 @@ SCHEDULE_TIMEOUT_SECONDS = 60.0
 # Retry-After of a create refused because no node has the CPUs it asks for.
 FULL_RETRY_AFTER_SECONDS = 5
 CLOSE_TIMEOUT_SECONDS = 5.0
+# What creating an env may take beyond --step-timeout: starting its actor's process.
+ACTOR_START_SECONDS = 15.0
 
 
 @ray.remote
@@ -96,7 +98,25 @@ class Refusal:
         return error
 
 
-class RemoteEnv(gym.Env):
+class ActorCalls:
+    """Calls to one actor under the deadline; after one broke it, close only kills it."""
+
+    actor: Any
+    env_id: str
+    gone = False
+
+    def _call(self, reference):
+        try:
+            return answer(self.actor, reference, self.env_id)
+        except errors.EnvBroken:
+            self.gone = True
+            raise
+
+    def _stop(self) -> None:
+        stop(self.actor, graceful=not self.gone)
+
+
+class RemoteEnv(ActorCalls, gym.Env):
     """A ``gym.Env`` whose environment runs in ``actor``."""
 
     def __init__(self, actor, env_id: str, description: tuple) -> None:
@@ -106,19 +126,19 @@ class RemoteEnv(gym.Env):
          self.metadata, self.spec) = description
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        return answer(self.actor, self.actor.reset.remote(seed, options), self.env_id)
+        return self._call(self.actor.reset.remote(seed, options))
 
     def step(self, action):
-        return answer(self.actor, self.actor.step.remote(action), self.env_id)
+        return self._call(self.actor.step.remote(action))
 
     def render(self):
-        return answer(self.actor, self.actor.render.remote(), self.env_id)
+        return self._call(self.actor.render.remote())
 
     def close(self) -> None:
-        stop(self.actor)
+        self._stop()
 
 
-class RemoteVectorEnv(VectorEnv):
+class RemoteVectorEnv(ActorCalls, VectorEnv):
     """A ``VectorEnv`` whose batch runs in ``actor``."""
 
     def __init__(self, actor, env_id: str, description: tuple) -> None:
@@ -130,15 +150,15 @@ class RemoteVectorEnv(VectorEnv):
         self.closed = False
 
     def reset(self, *, seed=None, options: dict | None = None):
-        return answer(self.actor, self.actor.reset.remote(seed, options), self.env_id)
+        return self._call(self.actor.reset.remote(seed, options))
 
     def step(self, actions):
-        return answer(self.actor, self.actor.step.remote(actions), self.env_id)
+        return self._call(self.actor.step.remote(actions))
 
     def close(self, **kwargs) -> None:
         if not self.closed:
             self.closed = True
-            stop(self.actor)
+            self._stop()
 
 
 def answer(actor, reference, env_id: str):
@@ -165,14 +185,16 @@ def answer(actor, reference, env_id: str):
         raise
 
 
-def stop(actor) -> None:
-    """Let the env close itself (flush what it holds), then end the actor."""
+def stop(actor, graceful: bool = True) -> None:
+    """Let the env close itself (flush what it holds), then end the actor; a
+    dead or frozen one is only killed, so a close never waits on it."""
     try:
-        ray.get(actor.close.remote(), timeout=CLOSE_TIMEOUT_SECONDS)
+        if graceful:
+            ray.get(actor.close.remote(), timeout=CLOSE_TIMEOUT_SECONDS)
     except (RayActorError, RayTaskError, GetTimeoutError):
         pass  # a dead or stuck actor has nothing left to flush
     finally:
-        ray.kill(actor)
+        ray.kill(actor, no_restart=True)
 
 
 class RayBackend:
@@ -186,7 +208,10 @@ class RayBackend:
                  spread: bool = False) -> None:
         self.processes = processes  # Ray places its processes itself; kept for the interface
         self.imports = tuple(imports)
-        self.create_timeout = create_timeout or SCHEDULE_TIMEOUT_SECONDS
+        # A new actor is a new Python process on its node: creating one may take
+        # the step deadline plus that start-up.
+        self.create_timeout = (SCHEDULE_TIMEOUT_SECONDS if create_timeout is None
+                               else create_timeout + ACTOR_START_SECONDS)
         self.options = {} if env_num_cpus is None else {"num_cpus": env_num_cpus}
         if resources:
             self.options["resources"] = dict(resources)
