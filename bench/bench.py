@@ -19,7 +19,8 @@ One results file per section (bench/results/<section>.json, see record.py):
   next to it, and 2 clients each stepping its own CPU-heavy env (bench/burnenv.py)
   on each backend;
 - ``peers`` (``--peers``, or ``--peer URL``): the same step on installable peers
-  (bench/peers.py), interleaved with ours.
+  (bench/peers.py), interleaved with ours, and sessions held at once on ours
+  and on OpenEnv (bench/held.py).
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ END = "<!-- /bench:{0} -->"
 # The versions a caption names; the file has them all.
 CAPTION_VERSIONS = ("python", "gymnasium", "numpy", "falcon", "waitress", "granian", "orjson",
                     "ormsgpack")
+PEER_VERSIONS = ("gym-http-server", "gym", "Flask", "Werkzeug", "openenv", "fastapi", "uvicorn",
+                 "websockets", "pydantic", "gymnasium")
 
 
 def number(value: float, unit: str) -> str:
@@ -62,6 +64,11 @@ def caption(document: dict, name: str) -> str:
     else:
         how = (f"{len(runs)} runs of {rounds} each; each figure is the median of the runs' "
                f"medians, the range the lowest and highest of those medians ({len(runs)} runs)")
+    peers = runs[-1]["versions"].get("peers", {})
+    if peers:
+        names += "; peers: " + "; ".join(
+            ", ".join(f"{key} {found[key]}" for key in PEER_VERSIONS if key in found)
+            for found in peers.values())
     options = sorted({" ".join(run.get("server_args", [])) for run in runs} - {""})
     served = f" Server options: `{'`, `'.join(options)}`." if options else ""
     text = (f"From `{name}`: {how}. {when}, {' and '.join(machines)}, load average "
