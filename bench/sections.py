@@ -139,7 +139,9 @@ def peer_section(r, peers: list[str], peer_versions: dict | None, held: dict) ->
                      "sessions (one measurement per run, after the rounds): that many clients "
                      "at once, each holding a connection and a CartPole of its own, reset and "
                      "stepped, then stepped once more when all are open; memory is the "
-                     "server's RSS while they are held. This server's held sessions run on a "
+                     "server's RSS while they are held; sessions not open 90 s after the start "
+                     "do not count (the time is then that deadline). This server's held "
+                     "sessions run on a "
                      "fresh instance with --max-envs 8192 (gym-http-server 0.0.1 serves one "
                      "connection at a time and holds none)."}
 
