@@ -9,7 +9,7 @@ PROFILES ?=
 TOKEN ?=
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: serve test setup fmt lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-process bench-sdk clean
+.PHONY: serve test setup fmt lint chromium test-server test-ray test-granian test-conformance test-sdk-python test-node test-julia conformance bench bench-quick bench-profile bench-process bench-sdk bench-sessions clean
 
 # The server alone: what `make serve` needs.
 $(VENV)/.server: server/pyproject.toml
@@ -176,6 +176,7 @@ bench-quick: $(VENV)/.bench $(VENV)/.dev
 	rm -rf $(VENV)/bench-quick
 	$(BIN)/python bench/bench.py --quick --no-ray --results $(VENV)/bench-quick
 	$(BIN)/python bench/profile_step.py --rounds 1 --calls 50 --results $(VENV)/bench-quick
+	$(BIN)/python bench/sessions.py --quick --out $(VENV)/bench-quick
 	$(BIN)/python bench/tables.py --results $(VENV)/bench-quick > /dev/null
 	$(PYTEST) bench/tests
 
@@ -183,6 +184,12 @@ bench-quick: $(VENV)/.bench $(VENV)/.dev
 # backend, side by side (prints medians and the ratio; no results file).
 bench-process: $(VENV)/.server
 	$(BIN)/python bench/process_overhead.py
+
+# Sessions on both engines (held sessions up to 16,384, CartPole at 1 to 256
+# sessions, a 50 ms env up to 1,024): writes bench/results/sessions.json, from
+# which bench/tables.py renders the README's table. A few minutes.
+bench-sessions: $(VENV)/.dev
+	$(BIN)/python bench/sessions.py
 
 # SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
 bench-sdk: $(VENV)/.sdk-python

@@ -51,10 +51,12 @@ def parser() -> argparse.ArgumentParser:
                    metavar="N", help="most connections open at once; a full waitress answers "
                    "503 server_full (default: 8192 on waitress, as many as the open-files "
                    "limit allows on granian)")
-    p.add_argument("--read-timeout", type=positive_seconds, default=DEFAULT_READ_TIMEOUT,
+    p.add_argument("--read-timeout", type=positive_seconds, default=None,
                    metavar="SECONDS", help="close a connection that takes longer than SECONDS "
                    "to send a whole request, counted from when it connects or starts one "
-                   "(default: %(default)g)")
+                   f"(default: {DEFAULT_READ_TIMEOUT['waitress']:g} on waitress; "
+                   f"{DEFAULT_READ_TIMEOUT['granian']:g} on granian, which counts an idle "
+                   "keep-alive connection's wait for its next request too)")
     p.add_argument("--max-envs", type=integer(1), default=DEFAULT_MAX_ENVS,
                    help="most environments alive at once (default: %(default)s)")
     p.add_argument("--max-num-envs", type=integer(1), default=DEFAULT_MAX_NUM_ENVS,

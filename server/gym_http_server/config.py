@@ -23,7 +23,9 @@ DEFAULT_MAX_PROCESSES = 32
 DEFAULT_THREADS = 8
 # Seconds a connection has to deliver a whole request, counted from when it
 # connects or starts one: what frees the sockets of clients that never finish.
-DEFAULT_READ_TIMEOUT = 30.0
+# granian also counts an idle keep-alive connection's wait for its next request
+# as reading, so its default is waitress's idle allowance (engines/waitress.py).
+DEFAULT_READ_TIMEOUT = {"waitress": 30.0, "granian": 300.0}
 ENGINES = ("waitress", "granian")
 # Above these a value is a typo, not a setting.
 MAX_THREADS = 4096
@@ -112,7 +114,8 @@ class EngineConfig:
     threads: int = DEFAULT_THREADS
     # Most connections open at once; None is the engine's own default.
     connection_limit: int | None = None
-    read_timeout: float = DEFAULT_READ_TIMEOUT
+    # None is the engine's own default (DEFAULT_READ_TIMEOUT).
+    read_timeout: float | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -120,7 +123,12 @@ class EngineConfig:
         at_least("threads", self.threads, 1, MAX_THREADS)
         if self.connection_limit is not None:
             at_least("connection_limit", self.connection_limit, 1, MAX_CONNECTION_LIMIT)
-        positive("read_timeout", self.read_timeout)
+        if self.read_timeout is not None:
+            positive("read_timeout", self.read_timeout)
+
+    @property
+    def read_seconds(self) -> float:
+        return self.read_timeout or DEFAULT_READ_TIMEOUT[self.engine]
 
 
 def at_least(name: str, value, low, high=None) -> None:

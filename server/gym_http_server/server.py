@@ -24,7 +24,7 @@ log = logging.getLogger("gym_http_server")
 
 def start_server(listen: str = "127.0.0.1", port: int = 5000, *, engine: str = "waitress",
                  threads: int = EngineConfig.threads, connection_limit: int | None = None,
-                 read_timeout: float = EngineConfig.read_timeout,
+                 read_timeout: float | None = None,
                  imports: list[str] | tuple[str, ...] = (), **options) -> None:
     """Serve the API until stopped (SIGTERM, Ctrl-C or POST /v1/shutdown/),
     then close every instance and batch, flushing every recording.

@@ -211,6 +211,9 @@ def test_waitress_internals_its_engine_uses_are_in_place():
     readable = inspect.getsource(BaseWSGIServer.readable)
     assert "self.maintenance(now)" in readable and "connection_limit" in readable
     assert "channel.will_close = True" in inspect.getsource(BaseWSGIServer.maintenance)
+    accept = inspect.getsource(BaseWSGIServer.handle_accept)  # what EdgeServer's repeats
+    assert "self.set_socket_options(conn)" in accept and "self.fix_addr(addr)" in accept
+    assert "self.channel_class(self, conn, addr, self.adj, map=self._map)" in accept
     assert callable(wasyncore.close_all) and callable(wasyncore.dispatcher.close)
     made = waitress.create_server(lambda env, start: [], host="127.0.0.1", port=0,
                                   asyncore_use_poll=True, connection_limit=5)

@@ -190,3 +190,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_each_engine_has_its_own_read_timeout_unless_one_is_given():
+    """granian counts an idle keep-alive wait as reading: its default is the
+    idle allowance, so held sessions waiting for others are not cut off."""
+    assert EngineConfig().read_seconds == 30.0
+    assert EngineConfig(engine="granian").read_seconds == 300.0
+    assert EngineConfig(engine="granian", read_timeout=2).read_seconds == 2

@@ -60,7 +60,7 @@ def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> Non
         target="gym_http_server", address=host, port=port, interface=Interfaces.WSGI,
         workers=1, blocking_threads=engine.threads, backlog=BACKLOG, backpressure=limit,
         http=HTTPModes.http1,
-        http1_settings=HTTP1Settings(header_read_timeout=int(engine.read_timeout * 1000)),
+        http1_settings=HTTP1Settings(header_read_timeout=int(engine.read_seconds * 1000)),
         log_level=granian_level(), log_dictconfig=LOGGING,
     )
     app = service.app()

@@ -47,6 +47,8 @@ BODY_FACTOR = 8
 # How long a stop waits for requests already being served.
 STOP_GRACE_SECONDS = 10.0
 BACKLOG = 4096
+# Connections accepted in one turn of the loop, at most.
+ACCEPT_BATCH = 256
 
 FULL_BODY = orjson.dumps({"message": "the server holds as many connections as it may "
                           "(--connection-limit); retry shortly", "code": ServerFull.code})
@@ -122,22 +124,25 @@ class EdgeServer:
         return self.accepting
 
     def handle_accept(self):
-        if len(self._map) < self.adj.connection_limit:
-            return super().handle_accept()
-        try:
-            pair = self.accept()
-        except OSError:
-            return
-        if pair is None:
-            return
-        conn = pair[0]
-        try:
-            conn.setblocking(False)
-            conn.send(FULL_RESPONSE)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        """Every connection waiting, not one per turn of the loop (each turn
+        polls every socket: thousands arriving at once would take minutes)."""
+        for _ in range(ACCEPT_BATCH):
+            try:
+                pair = self.accept()
+            except OSError:
+                return
+            if pair is None:  # none left waiting
+                return
+            conn, addr = pair
+            if len(self._map) >= self.adj.connection_limit:
+                refuse(conn)
+                continue
+            try:
+                self.set_socket_options(conn)
+            except OSError:
+                conn.close()
+                continue
+            self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
 
     def maintenance(self, now):
         super().maintenance(now)
@@ -146,6 +151,17 @@ class EdgeServer:
             since = getattr(channel, "reading_since", None)
             if since is not None and since < cutoff and not channel.requests:
                 channel.will_close = True
+
+
+def refuse(conn) -> None:
+    """Full: say so at once (503 server_full, Retry-After) and close."""
+    try:
+        conn.setblocking(False)
+        conn.send(FULL_RESPONSE)
+    except OSError:
+        pass
+    finally:
+        conn.close()
 
 
 def edge(server, read_timeout: float) -> None:
@@ -176,12 +192,12 @@ def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> Non
             max_request_body_size=service.config.max_body_bytes * BODY_FACTOR,
             clear_untrusted_proxy_headers=True, asyncore_use_poll=True,
             connection_limit=limit, channel_timeout=IDLE_TIMEOUT_SECONDS,
-            cleanup_interval=max(1, min(30, int(engine.read_timeout / 2))),
+            cleanup_interval=max(1, min(30, int(engine.read_seconds / 2))),
             backlog=BACKLOG,
         )
     except OSError as error:
         raise bind_error(listen, port, error) from None
-    edge(server, engine.read_timeout)
+    edge(server, engine.read_seconds)
     stop = GracefulStop(server)
     service.on_shutdown_request(stop.request)
     stop_on_signals(stop)

@@ -1,0 +1,203 @@
+"""Sessions: each client its own keep-alive connection and its own env, as
+rollout workers, GRPO groups and agent trainers use an env server; both
+engines in one run. Rows, per engine:
+
+- held sessions (1,024, 4,096, 16,384): each connects, creates and resets a
+  CartPole, waits until all hold one, steps once and closes; successes,
+  seconds until all were ready, server RSS per held session;
+- CartPole at 1, 16, 96 and 256 sessions, each stepping its own env: steps/s
+  and per-step latency p50/p99;
+- an env whose step sleeps 50 ms (bench/sleepenv.py) at 64, 256 and 1,024
+  sessions, with ``--threads 256``: steps/s as a share of the ideal N / 0.05 s;
+- one connection stepping CartPole.
+
+The clients are asyncio raw HTTP/1.1 in this process (server/tests/keepalive.py),
+so they share the machine with the server: compare rows within one run.
+Writes bench/results/sessions.json (``--out`` another folder); bench/tables.py
+renders the README table from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).parent
+sys.path[:0] = [str(HERE.parent / "server" / "tests"), str(HERE)]
+
+from keepalive import Session, hold_sessions, raise_open_files  # noqa: E402
+from record import RESULTS_DIR, machine, new_run, series, write  # noqa: E402
+from sleepenv import SLEEP_ID, STEP_SECONDS  # noqa: E402
+
+from gym_http_server.testing import running_server  # noqa: E402
+
+HELD = (1024, 4096, 16384)
+# waitress holds up to its --connection-limit (8,192 by default): 16,384 is granian's row.
+HELD_BY_ENGINE = {"waitress": (1024, 4096), "granian": HELD}
+CPU_SESSIONS = (1, 16, 96, 256)
+SLEEP_SESSIONS = (64, 256, 1024)
+IO_THREADS = 256
+
+
+def server_rss(pid_of_port: int) -> int:
+    """The RSS in bytes of the process listening on the port (Linux /proc)."""
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == pid_of_port and fields[3] == "0A":
+                inode = fields[9]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            for fd in fds:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    kib = int(next(s for s in status.splitlines() if s.startswith("VmRSS"))
+                              .split()[1])
+                    return kib * 1024
+        except OSError:
+            continue
+    return 0
+
+
+def address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname, parts.port
+
+
+async def held_row(url: str, count: int) -> dict:
+    host, port = address(url)
+    before = server_rss(port)
+    peak = [0]
+    started = time.monotonic()
+    ready_at = [None]
+
+    async def watch():
+        while True:
+            peak[0] = max(peak[0], server_rss(port))
+            await asyncio.sleep(0.5)
+
+    watcher = asyncio.create_task(watch())
+    outcome = await hold_sessions(host, port, count, timeout=180, on_ready=lambda: (
+        ready_at.__setitem__(0, time.monotonic() - started),
+        peak.__setitem__(0, max(peak[0], server_rss(port)))))
+    watcher.cancel()
+    return {"sessions": count, "held": outcome["held"], "stepped": outcome["done"],
+            "ready_seconds": ready_at[0], "rss_per_session_kib":
+            round((peak[0] - before) / max(outcome["held"], 1) / 1024, 1),
+            "errors": [repr(e)[:200] for e in outcome["errors"]]}
+
+
+async def stepping_row(url: str, count: int, env_id: str, seconds: float) -> dict:
+    """``count`` sessions each stepping its own env for ``seconds``."""
+    host, port = address(url)
+    sessions = [Session(host, port) for _ in range(count)]
+    latencies: list[float] = []
+    start = asyncio.Event()
+    stop_at = [0.0]
+
+    async def one(session: Session) -> None:
+        await session.open()
+        _, made = await session.call("POST", "/v1/envs/", {
+            "env_id": env_id, "kwargs": {"max_episode_steps": 10**9}})
+        iid = made["instance_id"]
+        await session.call("POST", f"/v1/envs/{iid}/reset/", {"seed": 0})
+        await start.wait()
+        path = f"/v1/envs/{iid}/step/"
+        while time.monotonic() < stop_at[0]:
+            t = time.monotonic()
+            status, body = await session.call("POST", path, {"action": 0})
+            latencies.append(time.monotonic() - t)
+            if status == 200 and body.get("done"):
+                await session.call("POST", f"/v1/envs/{iid}/reset/")
+        await session.call("POST", f"/v1/envs/{iid}/close/")
+        session.close()
+
+    tasks = [asyncio.create_task(one(s)) for s in sessions]
+    await asyncio.sleep(0)
+    # Everyone made and reset first; then the clock starts for all at once.
+    while sum(s.writer is not None for s in sessions) < count:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    began = time.monotonic()
+    stop_at[0] = began + seconds
+    start.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    return {"sessions": count, "steps_per_s": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
+            "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 2)}
+
+
+def engine_rows(engine: str, quick: bool) -> dict:
+    """This engine's rows, labelled for the README table, one round each."""
+    rows: dict = {}
+    seconds = 1.0 if quick else 6.0
+    held = (64,) if quick else HELD_BY_ENGINE[engine]
+    for count in held:
+        with running_server("--engine", engine, "--max-envs", str(count + 64),
+                            "--log-level", "warning") as url:
+            row = asyncio.run(held_row(url, count))
+        print(engine, row, flush=True)
+        rows[f"{engine}: {count:,} held sessions, held"] = series([row["held"]], "sessions")
+        if row["ready_seconds"] is not None:
+            rows[f"{engine}: {count:,} held sessions, seconds to all ready"] = series(
+                [round(row["ready_seconds"], 2)], "s")
+        rows[f"{engine}: {count:,} held sessions, server memory per session"] = series(
+            [row["rss_per_session_kib"]], "KiB")
+    with running_server("--engine", engine, "--max-envs", "2048",
+                        "--log-level", "warning") as url:
+        for count in (CPU_SESSIONS[:2] if quick else CPU_SESSIONS):
+            row = asyncio.run(stepping_row(url, count, "CartPole-v1", seconds))
+            print(engine, "cartpole", row, flush=True)
+            name = "one connection" if count == 1 else f"{count} sessions"
+            rows[f"{engine}: CartPole step, {name}"] = series([row["steps_per_s"]], "steps/s")
+            rows[f"{engine}: CartPole step, {name}, p50"] = series([row["p50_ms"]], "ms")
+            rows[f"{engine}: CartPole step, {name}, p99"] = series([row["p99_ms"]], "ms")
+    env = {"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    with running_server("--engine", engine, "--max-envs", "2048", "--threads",
+                        str(IO_THREADS), "--import", "sleepenv", "--log-level", "warning",
+                        env=env) as url:
+        for count in (SLEEP_SESSIONS[:1] if quick else SLEEP_SESSIONS):
+            row = asyncio.run(stepping_row(url, count, SLEEP_ID, seconds))
+            share = round(row["steps_per_s"] / (count / STEP_SECONDS), 3)
+            print(engine, "sleep", row, share, flush=True)
+            rows[f"{engine}: 50 ms env, {count} sessions, {IO_THREADS} threads, "
+                 "share of ideal"] = series([share], "x")
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--engines", default="waitress,granian")
+    p.add_argument("--quick", action="store_true",
+                   help="a second of the smallest rows, so that the bench never rots")
+    p.add_argument("--out", default=str(RESULTS_DIR), help="the results folder")
+    args = p.parse_args()
+    raise_open_files(max(HELD) + 1024)
+    run = new_run(rounds=1, started=machine())
+    rows: dict = {}
+    for engine in args.engines.split(","):
+        rows.update(engine_rows(engine, args.quick))
+    path = write("sessions", "Sessions: each client its own connection and env, per engine",
+                 run, rows, notes=NOTES, directory=args.out)
+    print("wrote", path)
+
+
+NOTES = ("Held: each session connects, creates and resets a CartPole, waits until all "
+         "hold one, steps and closes, on its own keep-alive connection; memory is the "
+         "server's RSS growth per held session. CartPole: each session steps its own env "
+         "for 6 s. 50 ms env: a step that sleeps 50 ms (bench/sleepenv.py), as a share of "
+         "the ideal N / 0.05 s. Clients: asyncio raw HTTP/1.1 in the bench process, on the "
+         "same machine as the server.")
+
+
+if __name__ == "__main__":
+    main()
