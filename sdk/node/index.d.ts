@@ -209,6 +209,17 @@ export interface CreateEnvParams {
 
 export interface ResetParams { seed?: Seed; options?: Record<string, unknown> }
 
+export interface CreateGroupParams {
+  envId: string;
+  count: number;
+  seed?: Seed;
+  options?: Record<string, unknown>;
+  renderMode?: string;
+  kwargs?: Record<string, unknown>;
+}
+/** The instances of a group, their first observations and infos, in one order. */
+export interface WireGroupResult { instance_ids: string[]; observations: JSONValue[]; infos: Record<string, JSONValue>[] }
+
 export type VectorizationMode = "vector_entry_point" | "sync" | "async";
 export interface CreateVectorEnvParams {
   envId: string;
@@ -267,6 +278,9 @@ export declare class GymClient {
   render(id: string, params: { format: "png" }, options?: RequestOptions): Promise<Uint8Array>;
   actionSpace(id: string, options?: RequestOptions): Promise<SpaceDescription>;
   observationSpace(id: string, options?: RequestOptions): Promise<SpaceDescription>;
+  /** The action space as a JSON Schema (2020-12): exactly the actions `step` takes. */
+  actionSpaceJsonSchema(id: string, options?: RequestOptions): Promise<Record<string, JSONValue>>;
+  observationSpaceJsonSchema(id: string, options?: RequestOptions): Promise<Record<string, JSONValue>>;
   sampleAction(id: string, options?: RequestOptions): Promise<JSONValue>;
   containsAction(id: string, action: SendableValue, options?: RequestOptions): Promise<boolean>;
   containsObservation(id: string, observation: SendableValue, options?: RequestOptions): Promise<boolean>;
@@ -282,6 +296,10 @@ export declare class GymClient {
   /** One uploaded run; NotFoundError (`unknown_run`) when there is none. */
   result(runId: string, options?: RequestOptions): Promise<ResultDetail>;
   closeEnv(id: string, options?: RequestOptions): Promise<void>;
+  /** `count` instances of one env, each reset with one seed: all or none. */
+  createGroup(params: CreateGroupParams, options?: RequestOptions): Promise<WireGroupResult>;
+  /** Reset existing instances with one seed and options. */
+  resetGroup(ids: string[], params?: ResetParams, options?: RequestOptions): Promise<WireVectorResetResult>;
   createVectorEnv(params: CreateVectorEnvParams, options?: RequestOptions): Promise<string>;
   listVectorEnvs(options?: RequestOptions): Promise<Record<string, { env_id: string; num_envs: number }>>;
   describeVectorEnv(id: string, options?: RequestOptions): Promise<VectorEnvDescription>;

@@ -480,6 +480,16 @@ export class GymClient {
     return (await this.#call("GET", this.#envPath(id, "observation_space/"), options)).info;
   }
 
+  /** The action space as a JSON Schema (2020-12): the actions `step` takes. */
+  async actionSpaceJsonSchema(id, options = {}) {
+    return this.#call("GET", this.#envPath(id, "action_space/json_schema"), options);
+  }
+
+  /** The observation space as a JSON Schema (2020-12). */
+  async observationSpaceJsonSchema(id, options = {}) {
+    return this.#call("GET", this.#envPath(id, "observation_space/json_schema"), options);
+  }
+
   async sampleAction(id, options = {}) {
     return (await this.#call("GET", this.#envPath(id, "action_space/sample"), options)).action;
   }
@@ -541,6 +551,24 @@ export class GymClient {
     const error = errorFromResponse(response.status, response.body, response.headers);
     if (response.attempts > 1 && error.code === "unknown_instance") return;
     throw error;
+  }
+
+  // Groups: N instances of one environment created or reset with one seed.
+
+  /**
+   * Create `count` instances of `envId` and reset each with `seed` and
+   * `options`; resolves to {instance_ids, observations, infos}. All or none
+   * (LimitError `too_many_envs` when the group does not fit). Never retried.
+   */
+  async createGroup({ envId, count, seed, options: resetOptions, renderMode, kwargs }, options = {}) {
+    const body = { env_id: envId, count, ...defined({ seed, options: resetOptions, render_mode: renderMode, kwargs }) };
+    return this.#call("POST", "/v1/env_groups/", { ...options, body });
+  }
+
+  /** Reset each instance with one seed and options; resolves to {observations, infos}. Never retried. */
+  async resetGroup(ids, { seed, options: resetOptions } = {}, options = {}) {
+    const body = { instance_ids: ids, ...defined({ seed, options: resetOptions }) };
+    return this.#call("POST", "/v1/env_groups/reset/", { ...options, body });
   }
 
   // Batches (the vector extension): one request resets or steps every sub-environment.

@@ -134,8 +134,9 @@ function decodeFloats(nested) {
 
 /**
  * A wire value of `space` as a JS value: Box floats as numbers (including
- * NaN and ±Infinity), everything else as sent, recursively for Tuple, Dict
- * and Sequence. Spaces this package does not know pass through unchanged.
+ * NaN and ±Infinity), everything else as sent, recursively for Tuple, Dict,
+ * Sequence, OneOf (`[index, value]`) and Graph (`{nodes, edges, edge_links}`).
+ * Spaces this package does not know pass through unchanged.
  * @param {any} space a space description, as the server describes it
  * @param {unknown} value
  * @returns {unknown}
@@ -154,9 +155,28 @@ export function decodeValue(space, value) {
     case "Sequence":
       if (space.stack) return decodeNonFinite(value);
       return Array.isArray(value) ? value.map((item) => decodeValue(space.feature_space, item)) : value;
+    case "OneOf":
+      // [index, value of that subspace]
+      if (!Array.isArray(value) || value.length !== 2) return value;
+      return [value[0], decodeValue(space.spaces[value[0]], value[1])];
+    case "Graph": {
+      // {nodes, edges?, edge_links?}: node and edge features in their spaces
+      if (space.supported === false || value === null || typeof value !== "object" || Array.isArray(value)) return value;
+      const graph = /** @type {any} */ ({ ...value, nodes: decodeFeatures(space.node_space, /** @type {any} */ (value).nodes) });
+      if (graph.edges !== undefined && space.edge_space) graph.edges = decodeFeatures(space.edge_space, graph.edges);
+      return graph;
+    }
     default:
       return value;
   }
+}
+
+/**
+ * The features of a Graph's nodes or edges, one per element (or one msgpack array for them all).
+ * @param {any} space @param {unknown} features
+ */
+function decodeFeatures(space, features) {
+  return Array.isArray(features) ? features.map((item) => decodeValue(space, item)) : features;
 }
 
 /**
