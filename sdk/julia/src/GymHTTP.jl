@@ -20,11 +20,12 @@ export action_space, observation_space, sample_action, contains_action, contains
 export close_env, close!, monitor_start, monitor_close, upload, results, result, health, shutdown_server
 export create_vector_env, list_vector_envs, describe_vector_env, reset_vector!, step_vector!,
        close_vector_env
+export create_group, reset_group!, action_space_json_schema, observation_space_json_schema
 export GymHTTPError, BadRequestError, UnknownInstanceError, InvalidActionError, LimitError,
        AuthError, NotFoundError, NotImplementedByServerError, ServerError, ConnectionError,
        RequestTimeoutError
 export Space, Discrete, Box, MultiBinary, MultiDiscrete, TupleSpace, DictSpace, TextSpace,
-       SequenceSpace, UnsupportedSpace, decode_value, encode_value
+       SequenceSpace, GraphSpace, OneOfSpace, UnsupportedSpace, decode_value, encode_value
 
 include("client.jl")
 include("errors.jl")

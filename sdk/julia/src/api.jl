@@ -154,6 +154,42 @@ function create_vector_env(client::GymClient, env_id::AbstractString, num_envs::
     return String(call(client, "POST", "/v1/vector_envs/"; body = body)["vector_id"])
 end
 
+"""
+    create_group(client, env_id, count; seed = nothing, options = nothing, render_mode = nothing, kwargs = nothing)
+        -> (instance_ids, observations, infos)
+
+Create `count` instances of `env_id` and reset each with `seed` and `options`
+(same-seed copies of one task). All or none: a group that does not fit raises
+a `LimitError` (`too_many_envs`) and creates nothing.
+"""
+function create_group(client::GymClient, env_id::AbstractString, count::Integer;
+                      seed = nothing, options = nothing, render_mode = nothing, kwargs = nothing)
+    body = given("env_id" => env_id, "count" => count, "seed" => seed, "options" => options,
+                 "render_mode" => render_mode, "kwargs" => kwargs)
+    answer = call(client, "POST", "/v1/env_groups/"; body = body)
+    return (instance_ids = String[String(i) for i in answer["instance_ids"]],
+            observations = answer["observations"], infos = answer["infos"])
+end
+
+"""
+    reset_group!(client, instance_ids; seed = nothing, options = nothing) -> (observations, infos)
+
+Reset each instance with one seed and options, in the order given.
+"""
+function reset_group!(client::GymClient, instance_ids::AbstractVector; seed = nothing, options = nothing)
+    body = given("instance_ids" => collect(instance_ids), "seed" => seed, "options" => options)
+    answer = call(client, "POST", "/v1/env_groups/reset/"; body = body)
+    return (observations = answer["observations"], infos = answer["infos"])
+end
+
+"`action_space_json_schema(client, instance_id)`: the action space as a JSON Schema (2020-12)."
+action_space_json_schema(client::GymClient, instance_id::AbstractString) =
+    call(client, "GET", envs_path(instance_id, "action_space/json_schema"))
+
+"`observation_space_json_schema(client, instance_id)`: the observation space as a JSON Schema (2020-12)."
+observation_space_json_schema(client::GymClient, instance_id::AbstractString) =
+    call(client, "GET", envs_path(instance_id, "observation_space/json_schema"))
+
 "`list_vector_envs(client)`: every live vector id => Dict(\"env_id\", \"num_envs\")."
 list_vector_envs(client::GymClient) =
     Dict{String,Any}(call(client, "GET", "/v1/vector_envs/")["all_vector_envs"])

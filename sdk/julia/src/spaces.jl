@@ -58,6 +58,17 @@ struct SequenceSpace <: Space
     stack::Bool
 end
 
+"Graphs: node features of `node_space`, edge features of `edge_space` (or none) and the nodes each edge links."
+struct GraphSpace <: Space
+    node_space::Space
+    edge_space::Union{Nothing,Space}
+end
+
+"A value of exactly one of `spaces`; values are `(index, value)` with a 0-based index, as on the wire."
+struct OneOfSpace <: Space
+    spaces::Vector{Space}
+end
+
 "A space kind the server cannot carry over the wire; known by name only."
 struct UnsupportedSpace <: Space
     name::String
@@ -163,6 +174,11 @@ function parse_space(d::AbstractDict)
         return TextSpace(Int(d["min_length"]), Int(d["max_length"]), String(d["charset"]))
     elseif name == "Sequence"
         return SequenceSpace(parse_space(d["feature_space"]), Bool(d["stack"]))
+    elseif name == "Graph"
+        edge = get(d, "edge_space", nothing)
+        return GraphSpace(parse_space(d["node_space"]), edge === nothing ? nothing : parse_space(edge))
+    elseif name == "OneOf"
+        return OneOfSpace(Space[parse_space(s) for s in d["spaces"]])
     end
     return UnsupportedSpace(name, nothing)
 end
@@ -185,6 +201,19 @@ decode_value(space::TupleSpace, x) = Tuple(decode_value(s, v) for (s, v) in zip(
 decode_value(space::DictSpace, x) = Dict{String,Any}(k => decode_value(s, x[k]) for (k, s) in space.spaces)
 decode_value(::TextSpace, x) = String(x)
 decode_value(space::SequenceSpace, x) = Any[decode_value(space.feature_space, v) for v in x]
+"""
+A Graph value: `(nodes, edges, edge_links)` with one decoded feature per node
+and per edge (`edges` and `edge_links` are `nothing` without edges); links are
+0-based `[from, to]` node indices, as on the wire.
+"""
+function decode_value(space::GraphSpace, x)
+    nodes = Any[decode_value(space.node_space, v) for v in x["nodes"]]
+    edges = get(x, "edges", nothing)
+    (edges === nothing || space.edge_space === nothing) && return (nodes = nodes, edges = nothing, edge_links = nothing)
+    links = [Int[link[1], link[2]] for link in x["edge_links"]]
+    return (nodes = nodes, edges = Any[decode_value(space.edge_space, v) for v in edges], edge_links = links)
+end
+decode_value(space::OneOfSpace, x) = (Int(x[1]), decode_value(space.spaces[Int(x[1]) + 1], x[2]))
 decode_value(::UnsupportedSpace, x) = x
 
 """

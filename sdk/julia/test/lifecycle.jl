@@ -148,3 +148,25 @@ end
     @test_throws NotFoundError reset_vector!(client, vector_id)  # unknown_vector
 end
 
+
+@testset "groups, JSON Schemas, Graph and OneOf" begin
+    client = CLIENT
+    group = create_group(client, "CartPole-v1", 3; seed = 5)
+    @test length(unique(group.instance_ids)) == 3
+    @test all(==(group.observations[1]), group.observations)
+    @test reset_group!(client, group.instance_ids; seed = 5).observations == group.observations
+    @test action_space_json_schema(client, group.instance_ids[1])["type"] == "integer"
+    @test_throws UnknownInstanceError reset_group!(client, [group.instance_ids[1], "no-such-id"]; seed = 1)
+    for id in group.instance_ids
+        close_env(client, id)
+    end
+    if "GymHttpTest/GraphOneOf-v0" in [entry["env_id"] for entry in list_registry(client)]
+        instance_id = create_env(client, "GymHttpTest/GraphOneOf-v0"; seed = 2)
+        space = observation_space(client, instance_id)
+        observation = decode_value(space, reset!(client, instance_id; seed = 2).observation)
+        @test length(observation["graph"].nodes) == 3
+        result = step!(client, instance_id, Dict("graph" => Dict("nodes" => [1, 0]), "choice" => Any[1, "ab"]))
+        @test result.reward == 3.0
+        close_env(client, instance_id)
+    end
+end

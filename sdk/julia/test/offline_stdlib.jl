@@ -213,6 +213,20 @@ end
     @test sequence isa SequenceSpace && decode_value(sequence, Any[0, 1]) == Any[0, 1]
     other = GymHTTP.parse_space(Dict{String,Any}("name" => "Graph", "supported" => false, "shape" => nothing))
     @test other == UnsupportedSpace("Graph", nothing)
+    graph = GymHTTP.parse_space(Dict{String,Any}("name" => "Graph", "node_space" => box_description,
+        "edge_space" => Dict{String,Any}("name" => "Discrete", "n" => 3, "start" => 0, "dtype" => "int64")))
+    @test graph isa GraphSpace && graph.edge_space isa Discrete
+    value = decode_value(graph, Dict{String,Any}("nodes" => Any[Any["NaN", 1.0], Any[0.5, "Infinity"]],
+                                                 "edges" => Any[2], "edge_links" => Any[Any[1, 0]]))
+    @test length(value.nodes) == 2 && value.nodes[2] == [0.5, Inf] && value.edges == Any[2]
+    @test value.edge_links == [[1, 0]]
+    bare = decode_value(graph, Dict{String,Any}("nodes" => Any[Any[0.0, 1.0]]))
+    @test bare.edges === nothing && bare.edge_links === nothing
+    one_of = GymHTTP.parse_space(Dict{String,Any}("name" => "OneOf", "spaces" => Any[
+        Dict{String,Any}("name" => "Discrete", "n" => 2, "start" => 0, "dtype" => "int64"), box_description]))
+    @test one_of isa OneOfSpace && length(one_of.spaces) == 2
+    @test decode_value(one_of, Any[1, Any["-Infinity", 2.0]]) == (1, [-Inf, 2.0])
+    @test decode_value(one_of, Any[0, 1]) == (0, 1)
     @test decode_value(other, Dict{String,Any}("x" => 1)) == Dict{String,Any}("x" => 1)
 end
 
