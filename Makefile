@@ -185,6 +185,11 @@ bench-quick: $(VENV)/.bench $(VENV)/.dev
 bench-process: $(VENV)/.server
 	$(BIN)/python bench/process_overhead.py
 
+# A group of 64 same-seed CartPoles (POST /v1/env_groups/) against 64
+# create+reset round trips, side by side (prints medians and the ratio).
+bench-groups: $(VENV)/.server
+	$(BIN)/python bench/groups.py
+
 # Sessions on both engines (held sessions up to 16,384, CartPole at 1 to 256
 # sessions, a 50 ms env up to 1,024): writes bench/results/sessions.json, from
 # which bench/tables.py renders the README's table. A few minutes.

@@ -1,0 +1,92 @@
+"""A group of same-seed CartPoles in one request against the same number of
+create+reset round trips, round by round, in one run against one server.
+Checks that the group's observations are identical, prints medians and the
+ratio; writes no results file (`make bench` owns those).
+
+    .venv/bin/python bench/groups.py [--rounds 5] [--count 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import time
+from urllib.parse import urlsplit
+
+from gym_http_server.testing import running_server
+
+
+class Session:
+    """One keep-alive connection to one server."""
+
+    def __init__(self, url: str) -> None:
+        address = urlsplit(url)
+        self.connection = http.client.HTTPConnection(address.hostname, address.port)
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        data = None if body is None else json.dumps(body)
+        self.connection.request(method, path, data, {"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload!r}")
+        return json.loads(payload) if payload else {}
+
+
+def group(session: Session, count: int, seed: int) -> tuple[float, list[str]]:
+    start = time.perf_counter()
+    answer = session.call("POST", "/v1/env_groups/",
+                          {"env_id": "CartPole-v1", "count": count, "seed": seed})
+    seconds = time.perf_counter() - start
+    observations = answer["observations"]
+    assert len(observations) == count and all(o == observations[0] for o in observations)
+    return seconds, answer["instance_ids"]
+
+
+def round_trips(session: Session, count: int, seed: int) -> tuple[float, list[str]]:
+    ids, first = [], None
+    start = time.perf_counter()
+    for _ in range(count):
+        instance = session.call("POST", "/v1/envs/", {"env_id": "CartPole-v1"})["instance_id"]
+        observation = session.call("POST", f"/v1/envs/{instance}/reset/", {"seed": seed})
+        ids.append(instance)
+        first = first or observation["observation"]
+        assert observation["observation"] == first
+    return time.perf_counter() - start, ids
+
+
+def close(session: Session, ids: list[str]) -> None:
+    for instance in ids:
+        session.call("DELETE", f"/v1/envs/{instance}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--count", type=int, default=64)
+    args = parser.parse_args()
+    with running_server("--max-envs", str(2 * args.count)) as url:
+        session = Session(url)
+        grouped, separate = [], []
+        for seed in range(args.rounds):
+            seconds, ids = group(session, args.count, seed)
+            grouped.append(seconds)
+            close(session, ids)
+            seconds, ids = round_trips(session, args.count, seed)
+            separate.append(seconds)
+            close(session, ids)
+    one, many = statistics.median(grouped), statistics.median(separate)
+    print(json.dumps({
+        "count": args.count, "rounds": args.rounds,
+        "group_ms_median": round(one * 1000, 2),
+        "round_trips_ms_median": round(many * 1000, 2),
+        "speedup": round(many / one, 2),
+        "group_ms": [round(s * 1000, 2) for s in grouped],
+        "round_trips_ms": [round(s * 1000, 2) for s in separate],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
