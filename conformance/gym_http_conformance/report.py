@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -116,6 +117,17 @@ def verdict_table(table: list[Verdict]) -> str:
     return "\n".join(lines)
 
 
+# What XML 1.0 cannot carry at all, even escaped: control characters other
+# than tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text for a report, with what XML cannot carry written as ``\\xNN``
+    (a response of raw bytes, such as msgpack, quoted in a failure)."""
+    return NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def junit_xml(results: list[CaseResult], base_url: str) -> bytes:
     """One <testsuite> per profile, one <testcase> per case (classname: the topic)."""
     root = ET.Element("testsuites", name="gym-http-conformance")
@@ -135,9 +147,9 @@ def junit_xml(results: list[CaseResult], base_url: str) -> bytes:
             if result.outcome == FAILED and result.failure:
                 problems = result.failure.problems
                 message = problems[0] if problems else "failed"
-                element = ET.SubElement(case, "failure", message=message)
-                element.text = describe_failure(result.failure)
+                element = ET.SubElement(case, "failure", message=xml_safe(message))
+                element.text = xml_safe(describe_failure(result.failure))
             elif result.outcome == SKIPPED:
-                ET.SubElement(case, "skipped", message=result.reason)
+                ET.SubElement(case, "skipped", message=xml_safe(result.reason))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
