@@ -179,6 +179,14 @@ def test_creating_an_env_that_hangs_answers_by_the_deadline(server, http):
     assert http.get("/healthz").json()["envs"] == 0
 
 
+def test_recording_and_the_service_routes_conform_on_the_process_backend(server):
+    if server.backend != "process":
+        pytest.skip("the default backend runs the whole suite in make conformance")
+    from gym_http_conformance.cli import main as conformance_main
+
+    assert conformance_main([server.url, "--profile", "recording", "--profile", "service"]) == 0
+
+
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
