@@ -29,6 +29,7 @@ INSTANCE_ROUTES = [
     ("GET", "/action_space/contains/0"), ("POST", "/action_space/contains"),
     ("GET", "/observation_space/"), ("POST", "/observation_space/contains"),
     ("POST", "/monitor/start/"), ("POST", "/monitor/close/"),
+    ("GET", "/action_space/json_schema"), ("GET", "/observation_space/json_schema"),
 ]
 
 
@@ -168,3 +169,20 @@ def test_close_all_closes_every_instance_even_when_some_closes_fail(caplog):
     assert len(table) == 0 and table.capacity.used == 0
     logged = [record.getMessage() for record in caplog.records]
     assert all(any(i.instance_id in line for line in logged) for i in bad), logged
+
+
+def test_the_instances_of_a_group_expire_one_by_one(ttl_server):
+    http, _ = ttl_server
+    ids = http.post("/v1/env_groups/", json={"env_id": "CartPole-v1", "count": 2, "seed": 1}
+                    ).json()["instance_ids"]
+    busy, idle = ids
+    deadline = time.monotonic() + TTL * 2.5
+    while time.monotonic() < deadline:
+        assert http.post(f"/v1/envs/{busy}/step/", json={"action": 0}).status_code == 200
+        time.sleep(TTL / 5)
+    live = http.get("/v1/envs/").json()["all_envs"]
+    assert busy in live and idle not in live
+    refused = http.post("/v1/env_groups/reset/", json={"instance_ids": ids, "seed": 1})
+    error_of(refused, 400, "instance_expired")
+    assert http.get(f"/v1/envs/{busy}/").json()["episodes"] == 1  # none was reset
+    http.delete(f"/v1/envs/{busy}")
