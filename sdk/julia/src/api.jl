@@ -254,7 +254,7 @@ monitor_close(client::GymClient, instance_id::AbstractString) =
 Store the run recorded in `training_dir` (a `monitor_start` directory) in the
 server's results, and return `{run_id, created, env_id, episodes}`. The same
 recording uploaded again returns the run stored first, with `created = false`.
-`api_key` identifies the uploader and is kept only as a hash.
+`api_key` identifies the uploader and is kept only as an HMAC keyed by the server's secret.
 """
 function upload(client::GymClient, training_dir::AbstractString; api_key::AbstractString, algorithm_id = nothing)
     body = given("training_dir" => training_dir, "api_key" => api_key, "algorithm_id" => algorithm_id)
@@ -295,7 +295,7 @@ end
     results(client; env_id = nothing, limit = nothing) -> Vector{Dict{String,Any}}
 
 Uploaded runs, newest first, one summary each: `run_id`, `env_id`,
-`algorithm_id`, `uploader` (a hash of the api key), `training_dir`,
+`algorithm_id`, `uploader` (an HMAC of the api key, keyed by the server's secret), `training_dir`,
 `uploaded_at`, `episodes`, `mean_reward`, `best_reward`, `wall_time`.
 `env_id` keeps only that environment's runs; `limit` caps how many (1 to 1000;
 the server's default is 100).
