@@ -113,6 +113,11 @@ def echo_json(value: Any) -> str:
     return echo(orjson.dumps(value, default=str).decode())  # str: arrays from msgpack
 
 
+# Longer is forever to any client, and overflows the waits under it
+# (an epoll timeout is an int of milliseconds): a longer timeout means this.
+MAX_TIMEOUT_SECONDS = 1e6
+
+
 def deadline(body: dict, operator_seconds: float | None) -> float | None:
     """Seconds the call may take: the request's ``timeout``, capped by the
     operator's ``--step-timeout``; the operator's alone when the request names none."""
@@ -122,4 +127,5 @@ def deadline(body: dict, operator_seconds: float | None) -> float | None:
     if (isinstance(requested, bool) or not isinstance(requested, (int, float))
             or not 0 < requested < float("inf")):
         raise InvalidParameter("Parameter 'timeout' must be a positive number of seconds")
+    requested = min(requested, MAX_TIMEOUT_SECONDS)
     return requested if operator_seconds is None else min(requested, operator_seconds)

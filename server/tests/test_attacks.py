@@ -394,6 +394,12 @@ def test_msgpack_arrays_whose_shape_and_data_disagree_are_400(target):
                                ([-1], b"", "float32"), ([1], b"\0" * 4, "float128")]:
         error_of(http.post(single, content=ormsgpack.packb(
             {"action": array_map(shape, data, dtype)}), headers=MSGPACK), 400, "malformed_msgpack")
+    for timeout in (1e300, 2e47, 5e-324):  # a wait of a googol seconds overflowed
+        reset = http.post(f"/v1/vector_envs/{vid}/reset/", json={"timeout": timeout})
+        assert reset.status_code in (200, 504), reset.text
+    vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}).json()[
+        "vector_id"]
+    http.post(f"/v1/vector_envs/{vid}/reset/")
     good = ormsgpack.packb({"action": array_map([1], b"\0" * 4)})
     assert http.post(single, content=good, headers=MSGPACK).status_code == 200
     for trailing in [b"\x00", b"\xc0", good, b"\x91", b"\xa3end"]:
