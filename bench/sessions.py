@@ -24,6 +24,7 @@ import asyncio
 import os
 import sys
 import time
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -137,14 +138,33 @@ async def stepping_row(url: str, count: int, env_id: str, seconds: float) -> dic
 
 
 def engine_rows(engine: str, quick: bool) -> dict:
-    """This engine's rows, labelled for the README table, one round each."""
+    """This engine's rows, labelled for the README table, one round each: each
+    kind of row on a server of its own (with --quick, one server for all)."""
     rows: dict = {}
-    seconds = 1.0 if quick else 6.0
-    held = (64,) if quick else HELD_BY_ENGINE[engine]
-    for count in held:
-        with running_server("--engine", engine, "--max-envs", str(count + 64),
-                            "--log-level", "warning") as url:
-            row = asyncio.run(held_row(url, count))
+    with ExitStack() as stack:
+        one = stack.enter_context(serving(engine, 2048, IO_THREADS)) if quick else None
+        held_rows(rows, engine, (64,) if quick else HELD_BY_ENGINE[engine], one)
+        with (nullcontext(one) if quick else serving(engine, 2048)) as url:
+            cartpole_rows(rows, engine, url, CPU_SESSIONS[:2] if quick else CPU_SESSIONS,
+                          1.0 if quick else 6.0)
+        with (nullcontext(one) if quick else serving(engine, 2048, IO_THREADS)) as url:
+            sleep_rows(rows, engine, url, SLEEP_SESSIONS[:1] if quick else SLEEP_SESSIONS,
+                       1.0 if quick else 6.0)
+    return rows
+
+
+def serving(engine: str, max_envs: int, threads: int | None = None):
+    """A server on ``engine`` that can make the 50 ms env too."""
+    env = {"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    more = ["--threads", str(threads)] if threads else []
+    return running_server("--engine", engine, "--max-envs", str(max_envs), *more,
+                          "--import", "sleepenv", "--log-level", "warning", env=env)
+
+
+def held_rows(rows: dict, engine: str, counts, url: str | None) -> None:
+    for count in counts:
+        with (nullcontext(url) if url else serving(engine, count + 64)) as where:
+            row = asyncio.run(held_row(where, count))
         print(engine, row, flush=True)
         rows[f"{engine}: {count:,} held sessions, held"] = series([row["held"]], "sessions")
         if row["ready_seconds"] is not None:
@@ -152,26 +172,25 @@ def engine_rows(engine: str, quick: bool) -> dict:
                 [round(row["ready_seconds"], 2)], "s")
         rows[f"{engine}: {count:,} held sessions, server memory per session"] = series(
             [row["rss_per_session_kib"]], "KiB")
-    with running_server("--engine", engine, "--max-envs", "2048",
-                        "--log-level", "warning") as url:
-        for count in (CPU_SESSIONS[:2] if quick else CPU_SESSIONS):
-            row = asyncio.run(stepping_row(url, count, "CartPole-v1", seconds))
-            print(engine, "cartpole", row, flush=True)
-            name = "one connection" if count == 1 else f"{count} sessions"
-            rows[f"{engine}: CartPole step, {name}"] = series([row["steps_per_s"]], "steps/s")
-            rows[f"{engine}: CartPole step, {name}, p50"] = series([row["p50_ms"]], "ms")
-            rows[f"{engine}: CartPole step, {name}, p99"] = series([row["p99_ms"]], "ms")
-    env = {"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
-    with running_server("--engine", engine, "--max-envs", "2048", "--threads",
-                        str(IO_THREADS), "--import", "sleepenv", "--log-level", "warning",
-                        env=env) as url:
-        for count in (SLEEP_SESSIONS[:1] if quick else SLEEP_SESSIONS):
-            row = asyncio.run(stepping_row(url, count, SLEEP_ID, seconds))
-            share = round(row["steps_per_s"] / (count / STEP_SECONDS), 3)
-            print(engine, "sleep", row, share, flush=True)
-            rows[f"{engine}: 50 ms env, {count} sessions, {IO_THREADS} threads, "
-                 "share of ideal"] = series([share], "x")
-    return rows
+
+
+def cartpole_rows(rows: dict, engine: str, url: str, counts, seconds: float) -> None:
+    for count in counts:
+        row = asyncio.run(stepping_row(url, count, "CartPole-v1", seconds))
+        print(engine, "cartpole", row, flush=True)
+        name = "one connection" if count == 1 else f"{count} sessions"
+        rows[f"{engine}: CartPole step, {name}"] = series([row["steps_per_s"]], "steps/s")
+        rows[f"{engine}: CartPole step, {name}, p50"] = series([row["p50_ms"]], "ms")
+        rows[f"{engine}: CartPole step, {name}, p99"] = series([row["p99_ms"]], "ms")
+
+
+def sleep_rows(rows: dict, engine: str, url: str, counts, seconds: float) -> None:
+    for count in counts:
+        row = asyncio.run(stepping_row(url, count, SLEEP_ID, seconds))
+        share = round(row["steps_per_s"] / (count / STEP_SECONDS), 3)
+        print(engine, "sleep", row, share, flush=True)
+        rows[f"{engine}: 50 ms env, {count} sessions, {IO_THREADS} threads, "
+             "share of ideal"] = series([share], "x")
 
 
 def main() -> None:
