@@ -108,6 +108,17 @@ def seed_param(body: dict) -> int | None:
     return seed
 
 
+def only_query(req, *names: str) -> None:
+    """Refuse query parameters the route does not take, so that a misspelt
+    one (``?limt=5``) is an error the client sees, not a silent default."""
+    unknown = sorted(set(req.params) - set(names))
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown query parameter {echo_json(unknown[0])}: this route takes "
+            + (", ".join(names) or "none")
+        )
+
+
 def echo_json(value: Any) -> str:
     """Client data quoted in a message, briefly."""
     return echo(orjson.dumps(value, default=str).decode())  # str: arrays from msgpack

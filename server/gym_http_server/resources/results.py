@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import Parts
 from ..errors import InvalidParameter
+from ..params import only_query
 from ..values import to_jsonable
 
 MAX_LIMIT = 1000
@@ -14,6 +15,7 @@ class ResultList:
         self.parts = parts
 
     def on_get(self, req, resp):
+        only_query(req, "env_id", "limit")
         env_id = req.get_param("env_id")
         limit = req.get_param("limit", default="100")
         if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
