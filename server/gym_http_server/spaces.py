@@ -348,14 +348,13 @@ def _batch_decode(feature: spaces.Space, data: Any, where: str) -> Any:
         data = data.tolist()
     if not isinstance(data, list):
         raise ValueError(f"at /{where}: expected an array")
-    items = [_at(where, index, decode, feature, item) for index, item in enumerate(data)]
+    items = [_at((where, index), decode, feature, item) for index, item in enumerate(data)]
     empty = create_empty_array(feature, len(items))
     return concatenate(feature, items, empty) if items else empty
 
 
-def _at(*path_and_call) -> Any:
-    """Call ``decode(space, data)``, naming the path into the value when it fails."""
-    *path, function, space, data = path_and_call
+def _at(path: tuple, function, space: Any, data: Any) -> Any:
+    """``function(space, data)``, naming the path into the value when it fails."""
     try:
         return function(space, data)
     except Unsupported:
@@ -395,8 +394,8 @@ def _(space: spaces.Graph, data: Any) -> spaces.GraphInstance:
         links = links.tolist()
     if not isinstance(links, list):
         raise ValueError("at /edge_links: expected an array")
-    pairs = [_at("edge_links", index, _decode_link, None, link) for index, link in
-             enumerate(links)]
+    pairs = [_at(("edge_links", index), _decode_link, None, link)
+             for index, link in enumerate(links)]
     count = len(data["nodes"])
     if len(pairs) != len(data["edges"]):
         raise ValueError("at /edge_links: expected one link per edge")
@@ -434,7 +433,7 @@ def _(space: spaces.OneOf, data: Any) -> tuple:
     index = _integer(data[0])
     if not 0 <= index < len(space.spaces):
         raise ValueError(f"at /0: expected an index below {len(space.spaces)}")
-    return np.int64(index), _at(1, decode, space.spaces[index], data[1])
+    return np.int64(index), _at((1,), decode, space.spaces[index], data[1])
 
 
 # Where a value leaves its space ------------------------------------------
