@@ -25,6 +25,11 @@ Two checks meet the legacy contract head-on and are configured, not dropped:
   contract answers 400 ``unknown_instance`` instead (spec: closeEnv). It is
   turned off here and the same property is checked, with the contract's status
   and code, by cases/envs.json ``closed_instance_is_unknown_to_every_endpoint``.
+- ``ensure_resource_availability`` expects a created resource to answer until
+  a DELETE; the original contract closes with ``POST .../close/`` as well,
+  which it cannot know, so a batch closed that way and then stepped (404
+  ``unknown_vector``, as it should) reads to it as lost. It is turned off; the
+  cases in cases/vector.json create a batch and use it at once.
 """
 
 from __future__ import annotations
@@ -68,7 +73,8 @@ NOT_SERVER_ERRORS = ["2XX", "3XX", "4XX", 504]
 def fuzz_config() -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
-        "checks": {"enabled": True, "use_after_free": {"enabled": False}},
+        "checks": {"enabled": True, "use_after_free": {"enabled": False},
+                   "ensure_resource_availability": {"enabled": False}},
         "auth": {"openapi": {"bearerAuth": {"bearer": TOKEN}}},
         "operations": [
             {"include-operation-id": ["createEnv", "createVectorEnv"],
