@@ -30,6 +30,9 @@ def describe_failure(failure: StepFailure) -> str:
 
 def _clip(text: str) -> str:
     text = " ".join(text.split())  # one line, however the server laid it out
+    # a binary (msgpack) answer shown as text: control characters as \xNN, so
+    # that the report stays printable and valid XML
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     return text if len(text) <= _RESPONSE_LIMIT else text[:_RESPONSE_LIMIT] + "..."
 
 

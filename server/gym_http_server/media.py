@@ -26,7 +26,7 @@ import orjson
 import ormsgpack
 
 from .errors import BodyTooLarge, InvalidParameter, MalformedJson, MalformedMsgpack
-from .values import NUMERIC_KINDS, array_to_json, to_jsonable
+from .values import NUMERIC_KINDS, NonFinite, array_to_json, to_jsonable
 
 MEDIA_MSGPACK = "application/msgpack"
 # Other names msgpack goes by; a request body in any of them is read as msgpack.
@@ -118,8 +118,12 @@ def _nesting_depth(value: Any) -> int:
 
 
 def msgpack_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype.kind in NUMERIC_KINDS:
-        return array_to_msgpack(value)
+    """Arrays, and numpy scalars as 0-d arrays, as ``MsgpackArray`` maps;
+    non-finite Python floats (``values.NonFinite``) as IEEE floats."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in NUMERIC_KINDS:
+        return array_to_msgpack(np.asarray(value))
+    if isinstance(value, NonFinite):
+        return float(value)
     converted = to_jsonable(value)
     if type(converted) is type(value):
         return str(value)
@@ -200,7 +204,8 @@ def array_from_msgpack(value: dict, what: str) -> np.ndarray:
     if len(data) != wire_dtype.itemsize * count:
         raise MalformedMsgpack(f"{what}: array data has {len(data)} bytes, not "
                                f"{wire_dtype.itemsize} x the product of shape {shape}")
-    return np.frombuffer(data, dtype=wire_dtype).reshape(shape).astype(wire_dtype.name)
+    array = np.frombuffer(data, dtype=wire_dtype).reshape(shape).astype(wire_dtype.name)
+    return array[()] if not shape else array  # shape []: the numpy scalar it stands for
 
 
 class MsgpackHandler(falcon.media.BaseHandler):

@@ -79,6 +79,8 @@ def _integer(value: Any) -> int:
         return value
     if isinstance(value, bool):
         raise ValueError("expected an integer, got a boolean")
+    if isinstance(value, np.integer):  # a 0-d integer array sent as msgpack
+        value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int):
@@ -151,8 +153,10 @@ def _(space: spaces.Discrete) -> dict:
 
 
 @encode.register
-def _(space: spaces.Discrete, value: Any) -> int:
-    return int(value)
+def _(space: spaces.Discrete, value: Any) -> Any:
+    """What the env returned: a numpy integer stays one (a 0-d array in
+    msgpack), a Python int stays an int."""
+    return value if isinstance(value, np.integer) else int(value)
 
 
 @decode.register

@@ -1,11 +1,14 @@
 """Wire values: what the space codecs and resources hand to the media handlers.
 
-A wire value is None, a bool, an int, a str, a finite float, one of the
-strings "NaN", "Infinity" and "-Infinity" (non-finite scalars, as in the
-protobuf JSON mapping), a list or a str-keyed dict of wire values, or a numeric
-numpy array. Arrays stay arrays here: the JSON handler renders them as nested
-lists (non-finite elements as those strings), the msgpack handler as raw bytes
-with dtype and shape (see ``media``). So every medium carries the same values.
+A wire value is None, a bool, an int, a str, a float, a list or a str-keyed
+dict of wire values, a numeric numpy array, or a numeric numpy scalar. Values
+keep their Python types here, so that a medium that can carry them carries
+them: msgpack renders a numpy scalar as a 0-d array of its dtype and a
+non-finite float as an IEEE float; JSON renders both as plain numbers, and
+non-finite floats as the strings "NaN", "Infinity" and "-Infinity" (as in the
+protobuf JSON mapping). Arrays stay arrays here: the JSON handler renders them
+as nested lists (non-finite elements as those strings), the msgpack handler as
+raw bytes with dtype and shape (see ``media``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 # numpy kinds an array keeps on the wire: booleans, integers, floats.
 NUMERIC_KINDS = "biuf"
+
+
+class NonFinite(float):
+    """A non-finite Python float on its way to a medium: JSON writes it as its
+    string, msgpack as the IEEE float. (orjson and ormsgpack hand float
+    subclasses to their ``default``, where each medium decides.)"""
 
 
 def float_to_json(x: float) -> float | str:
@@ -61,15 +70,16 @@ def to_wire(value: Any) -> Any:
     if value is None or kind is bool or kind is str or kind is int:
         return value
     if kind is float:
-        return value if math.isfinite(value) else float_to_json(value)
+        return value if math.isfinite(value) else NonFinite(value)
     if isinstance(value, np.ndarray):
         return value if value.dtype.kind in NUMERIC_KINDS else to_wire(value.tolist())
     if isinstance(value, np.generic):
-        return to_wire(value.item())
+        # a numpy scalar stays one (a 0-d array in msgpack, a number in JSON)
+        return value if value.dtype.kind in NUMERIC_KINDS else to_wire(value.item())
     if isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
-        return float_to_json(value)
+        return value if math.isfinite(value) else NonFinite(value)
     if isinstance(value, dict):
         return {str(key): to_wire(item) for key, item in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -87,6 +97,10 @@ def to_jsonable(value: Any) -> Any:
 def _lists(wire: Any) -> Any:
     if isinstance(wire, np.ndarray):
         return array_to_json(wire)
+    if isinstance(wire, np.generic):
+        return to_wire(wire.item()) if wire.dtype.kind != "f" else float_to_json(float(wire))
+    if isinstance(wire, float):
+        return float_to_json(wire)
     if isinstance(wire, dict):
         return {key: _lists(item) for key, item in wire.items()}
     if isinstance(wire, list):

@@ -10,6 +10,7 @@ from test_spaces_codec import IDS, TESTING_SPACES
 
 from conftest import error_of
 from gym_http_server import media, spaces
+from gym_http_server.values import to_wire
 from testenvs import ENV_ID as ALL_SPACES
 
 MSGPACK = "application/msgpack"
@@ -32,7 +33,7 @@ def client_decode(value):
 
 def as_json(value):
     """Decoded msgpack values, written as the JSON medium writes them."""
-    return orjson.loads(media.dump_json(value))
+    return orjson.loads(media.dump_json(to_wire(value)))
 
 
 def post_msgpack(http, path, body, headers=SENDS_MSGPACK):
@@ -76,11 +77,27 @@ def test_every_dtype_and_shape_renders_in_json_as_its_tolist():
         assert (received == array).all()
 
 
-def test_nonfinite_floats_are_raw_in_arrays_and_strings_as_scalars():
-    wire = {"a": np.array([np.nan, -np.inf], np.float32), "r": "Infinity"}
+def test_nonfinite_floats_are_ieee_in_msgpack_and_strings_in_json():
+    wire = to_wire({"a": np.array([np.nan, -np.inf], np.float32), "r": float("inf"),
+                    "s": "Infinity"})
     received = client_decode(ormsgpack.unpackb(media.dump_msgpack(wire)))
     assert np.isnan(received["a"][0]) and received["a"][1] == -np.inf
-    assert received["r"] == "Infinity"
+    assert received["r"] == np.inf and type(received["r"]) is float
+    assert received["s"] == "Infinity"
+    assert orjson.loads(media.dump_json(wire)) == {"a": ["NaN", "-Infinity"], "r": "Infinity",
+                                                   "s": "Infinity"}
+
+
+def test_numpy_scalars_are_0d_arrays_in_msgpack_and_numbers_in_json():
+    wire = to_wire({"i": np.int64(7), "f": np.float32(0.5), "b": np.bool_(True), "n": 3,
+                    "x": 2.5, "inf": np.float64(-np.inf)})
+    packed = ormsgpack.unpackb(media.dump_msgpack(wire))
+    assert packed["i"] == {"dtype": "int64", "shape": [], "data": np.int64(7).tobytes()}
+    assert packed["f"]["dtype"] == "float32" and packed["b"]["dtype"] == "bool"
+    assert packed["inf"]["dtype"] == "float64" and packed["n"] == 3 and packed["x"] == 2.5
+    assert orjson.loads(media.dump_json(wire)) == {"i": 7, "f": 0.5, "b": True, "n": 3, "x": 2.5,
+                                                   "inf": "-Infinity"}
+    assert media.load_msgpack(media.dump_msgpack(wire))["i"] == np.int64(7)
 
 
 def test_without_accept_the_answer_is_todays_json(http, create):

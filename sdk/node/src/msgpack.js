@@ -113,8 +113,8 @@ class Reader {
       case 0xc4: return this.bin(this.u8());
       case 0xc5: return this.bin(this.u16());
       case 0xc6: return this.bin(this.u32());
-      case 0xca: this.need(4); x = view.getFloat32(this.pos); this.pos += 4; return x;
-      case 0xcb: this.need(8); x = view.getFloat64(this.pos); this.pos += 8; return x;
+      case 0xca: this.need(4); x = view.getFloat32(this.pos); this.pos += 4; return this.float(x);
+      case 0xcb: this.need(8); x = view.getFloat64(this.pos); this.pos += 8; return this.float(x);
       case 0xcc: return this.u8();
       case 0xcd: return this.u16();
       case 0xce: return this.u32();
@@ -200,6 +200,15 @@ class Reader {
   }
 
   /**
+   * A float scalar: non-finite ones as the strings the JSON body holds, unless
+   * arrays are typed (then as numbers).
+   * @param {number} x
+   */
+  float(x) {
+    return this.typed || Number.isFinite(x) ? x : nonFiniteText(x);
+  }
+
+  /**
    * A `{dtype, shape, data}` map as nested arrays, or with a typed `data`.
    * @param {Record<string, any>} map
    */
@@ -215,7 +224,8 @@ class Reader {
       throw new MsgpackDecodeError(`array data holds ${data.length} bytes, not ${count} ${dtype} elements`);
     }
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    if (this.typed) return { dtype, shape, data: typedArray(kind, data, view, count) };
+    // shape []: a numpy scalar on the server, a plain number (or bigint) here in either mode
+    if (this.typed && shape.length > 0) return { dtype, shape, data: typedArray(kind, data, view, count) };
     const { read, float, size } = kind;
     let at = 0;
     const element = float

@@ -1,7 +1,7 @@
 // Batches against the real server: create, list, describe, reset, step, close.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { GymClient, BadRequestError, NotFoundError } from "../src/index.js";
+import { GymClient, BadRequestError, UnknownInstanceError } from "../src/index.js";
 import { startServer } from "./support/server.js";
 
 let server;
@@ -32,7 +32,7 @@ test("a batch of 3 CartPoles is created, listed, described, reset, stepped and c
 
   await client.closeVectorEnv(id);
   assert.equal((await client.listVectorEnvs())[id], undefined);
-  await assert.rejects(client.closeVectorEnv(id), (error) => error instanceof NotFoundError && error.code === "unknown_vector");
+  await assert.rejects(client.closeVectorEnv(id), (error) => error instanceof UnknownInstanceError && error.code === "unknown_vector");
 });
 
 test("bad batches of actions are coded errors", async () => {

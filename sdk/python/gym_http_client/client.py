@@ -125,7 +125,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def decode_msgpack(data: bytes) -> Any:
     """A msgpack body as the values its JSON twin holds, with each numeric
-    array (a ``{dtype, shape, data}`` map whose ``data`` is binary) as numpy."""
+    array (a ``{dtype, shape, data}`` map whose ``data`` is binary) as numpy,
+    and a 0-d one as the numpy scalar the environment returned."""
     return _with_arrays(ormsgpack.unpackb(data))
 
 
@@ -134,9 +135,10 @@ def _with_arrays(value: Any) -> Any:
         data = value.get("data")
         if type(data) is bytes and "dtype" in value and "shape" in value:
             dtype = np.dtype(value["dtype"]).newbyteorder("<")
-            return (
+            array = (
                 np.frombuffer(data, dtype).reshape(value["shape"]).astype(dtype.newbyteorder("="))
             )
+            return array[()] if array.ndim == 0 else array
         return {key: _with_arrays(item) for key, item in value.items()}
     if type(value) is list:
         return [_with_arrays(item) for item in value]

@@ -62,9 +62,9 @@ class _Described:
     def _step_result(self, answer: dict) -> tuple[Any, float, bool, bool, dict]:
         return (
             spaces.from_json(self.observation_space, answer["observation"]),
-            spaces.float_from_json(answer["reward"]),
-            bool(answer["terminated"]),
-            bool(answer["truncated"]),
+            spaces.number(answer["reward"]),
+            spaces.flag(answer["terminated"]),
+            spaces.flag(answer["truncated"]),
             answer["info"],
         )
 
@@ -108,7 +108,7 @@ class RemoteEnv(_Described, gym.Env):
         client: HTTPClient | None = None,
         token: str | None = None,
         timeout: float = 30.0,
-        encoding: str = "auto",
+        encoding: str = "msgpack",
         **kwargs: Any,
     ):
         self._owns_client = client is None
@@ -193,7 +193,7 @@ class AsyncRemoteEnv(_Described):
         client: AsyncHTTPClient | None = None,
         token: str | None = None,
         timeout: float = 30.0,
-        encoding: str = "auto",
+        encoding: str = "msgpack",
         **kwargs: Any,
     ) -> AsyncRemoteEnv:
         """Create the instance and describe it; ``kwargs`` go to ``gymnasium.make`` there."""

@@ -199,8 +199,26 @@ def from_json(space: spaces.Space, data: Any) -> Any:
 
 
 @from_json.register
-def _(space: spaces.Discrete, data: Any) -> np.integer:
+def _(space: spaces.Discrete, data: Any) -> Any:
+    """As the environment returned it where the wire says (a numpy integer from
+    msgpack, a Python int), else the space's dtype."""
+    if isinstance(data, np.integer) or type(data) is int:
+        return data
     return space.dtype.type(data)
+
+
+def number(value: Any) -> Any:
+    """A reward as it came: int, float or numpy scalar; a non-finite string as a float."""
+    if isinstance(value, str):
+        return float_from_json(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ValueError(f"{value!r} is not a number")
+    return value
+
+
+def flag(value: Any) -> Any:
+    """terminated or truncated as it came: a numpy bool stays one."""
+    return value if isinstance(value, np.bool_) else bool(value)
 
 
 @from_json.register(spaces.Box)

@@ -50,7 +50,7 @@ def test_msgpack_and_json_answers_carry_the_same_values(base_url):
 
 def test_auto_encoding_uses_msgpack_for_image_observations(pixels_url):
     with (
-        RemoteEnv("GymHttpTest/Pixels-v0", base_url=pixels_url) as packed,
+        RemoteEnv("GymHttpTest/Pixels-v0", base_url=pixels_url, encoding="auto") as packed,
         RemoteEnv("GymHttpTest/Pixels-v0", base_url=pixels_url, encoding="json") as plain,
     ):
         assert packed.client.encoding == "msgpack" and plain.client.encoding == "json"
@@ -59,8 +59,10 @@ def test_auto_encoding_uses_msgpack_for_image_observations(pixels_url):
         assert np.array_equal(first, plain.reset(seed=11)[0])
         assert np.array_equal(packed.step(1)[0], plain.step(1)[0])
         assert packed.observation_space.contains(first)
-    with RemoteEnv("CartPole-v1", base_url=pixels_url) as small:
+    with RemoteEnv("CartPole-v1", base_url=pixels_url, encoding="auto") as small:
         assert small.client.encoding == "json"
+    with RemoteEnv("CartPole-v1", base_url=pixels_url) as default:
+        assert default.client.encoding == "msgpack"  # the faithful one
 
 
 def test_array_elements_counts_the_numbers_of_an_observation():
