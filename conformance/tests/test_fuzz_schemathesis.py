@@ -112,13 +112,13 @@ schema = schemathesis.openapi.from_path(package_file("openapi.yaml"), config=fuz
 @schema.parametrize()
 @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None,
                      suppress_health_check=list(hypothesis.HealthCheck))
-def test_stateless_fuzzing_finds_nothing(case, token_reference_url):
-    case.call_and_validate(base_url=token_reference_url)
+def test_stateless_fuzzing_finds_nothing(case, fuzz_reference_url):
+    case.call_and_validate(base_url=fuzz_reference_url)
 
 
 @pytest.fixture
-def state_machine(token_reference_url):
-    schema.config.update(base_url=token_reference_url)
+def state_machine(fuzz_reference_url):
+    schema.config.update(base_url=fuzz_reference_url)
     return schema.as_state_machine()
 
 
@@ -157,11 +157,11 @@ def bytes_as_text(value):
 
 
 @pytest.fixture
-def live_ids(token_reference_url):
+def live_ids(fuzz_reference_url):
     """A reset CartPole and a reset batch of three, closed afterwards."""
     import httpx
 
-    with httpx.Client(base_url=token_reference_url, timeout=60,
+    with httpx.Client(base_url=fuzz_reference_url, timeout=60,
                       headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
         vid = http.post("/v1/vector_envs/",
@@ -174,14 +174,14 @@ def live_ids(token_reference_url):
 
 
 @pytest.mark.parametrize("answers", list(ACCEPT))
-def test_engine_run_with_live_ids_finds_nothing(answers, live_ids, token_reference_url):
+def test_engine_run_with_live_ids_finds_nothing(answers, live_ids, fuzz_reference_url):
     from schemathesis.engine import Status, events
     from schemathesis.engine import from_schema as engine_for
 
     config = fuzz_config()
     config.max_time = LIVE_SECONDS
     live = schemathesis.openapi.from_path(package_file("openapi.yaml"), config=config)
-    live.config.update(base_url=token_reference_url, continue_on_failure=True,
+    live.config.update(base_url=fuzz_reference_url, continue_on_failure=True,
                        headers={"Accept": ACCEPT[answers]}, parameters=dict(live_ids))
     live = live.exclude(operation_id=ENDING_OPERATIONS)
     cases, failures = 0, []
