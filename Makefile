@@ -42,10 +42,9 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund
 	touch $@
 
-# What `ruff format` keeps formatted (settings in ruff.toml): `make fmt`
-# formats it, `make lint` checks it. All Python, once the rest is formatted:
-# `make fmt FORMATTED=.`, then set `.` here.
-FORMATTED ?= sdk/python
+# What `ruff format` keeps formatted (settings in ruff.toml): all the
+# repository's Python. `make fmt` formats it, `make lint` checks it.
+FORMATTED ?= .
 
 fmt: $(VENV)/.dev
 	$(BIN)/ruff format $(FORMATTED)
@@ -127,7 +126,6 @@ $(VENV)/.sdk-python: $(VENV)/.conformance sdk/python/pyproject.toml
 	touch $@
 
 test-sdk-python: $(VENV)/.sdk-python
-	$(BIN)/ruff format --check sdk/python
 	$(PYTEST) sdk/python/tests
 
 # The Node SDK against the reference server from .venv.

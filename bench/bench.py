@@ -86,8 +86,10 @@ def build_rows(url: str, image_url: str, args, image: tuple) -> dict:
         "in-process step": (local_stepper("CartPole-v1", **ENDLESS), args.calls),
         "GET /healthz": (lambda i: health.call("GET", "/healthz"), args.calls),
         "step JSON": (RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS), args.calls),
-        "step msgpack": (RemoteStepper(Client(url, MSGPACK), "CartPole-v1", 2, ENDLESS),
-                         args.calls),
+        "step msgpack": (
+            RemoteStepper(Client(url, MSGPACK), "CartPole-v1", 2, ENDLESS),
+            args.calls,
+        ),
     }
     for n in BATCH_SIZES:
         calls = batch_calls(args, n)
@@ -97,17 +99,22 @@ def build_rows(url: str, image_url: str, args, image: tuple) -> dict:
     n = FRAME_BATCH
     rows[f"batch of {n} CartPoles in-process, sync"] = (local_batch(n, mode="sync"), args.calls)
     rows[f"batch of {n} CartPoles msgpack, sync"] = (
-        RemoteBatch(Client(url, MSGPACK), n, mode="sync"), args.calls)
+        RemoteBatch(Client(url, MSGPACK), n, mode="sync"),
+        args.calls,
+    )
     rows["image in-process"] = (local_stepper(image_id, **image_kwargs), args.image_calls)
     for name, media in (("image JSON", None), ("image msgpack", MSGPACK)):
         client = Client(image_url, media) if media else Client(image_url)
         rows[name] = (RemoteStepper(client, image_id, 2, image_kwargs), args.image_calls)
     frame_calls = max(args.image_calls // 2, 3)
     rows[f"batch of {n} images in-process, sync"] = (
-        local_batch(n, image_id, image_kwargs, mode="sync"), frame_calls)
+        local_batch(n, image_id, image_kwargs, mode="sync"),
+        frame_calls,
+    )
     rows[f"batch of {n} images msgpack, sync"] = (
         RemoteBatch(Client(image_url, MSGPACK), n, image_id, image_kwargs, mode="sync"),
-        frame_calls)
+        frame_calls,
+    )
     return rows
 
 
@@ -117,12 +124,14 @@ def measure(args, image: tuple, peers: dict) -> dict[str, np.ndarray]:
     imports = [arg for module in image[2] for arg in ("--import", module)]
     burn = ("--import", "burnenv", *args.server_args)
     rates: dict[str, list[float]] = {}
-    with running_server("--log-level", "warning", "--max-envs", "8192", *burn,
-                        env=server_env) as url:
+    with running_server(
+        "--log-level", "warning", "--max-envs", "8192", *burn, env=server_env
+    ) as url:
         # The image env lives on a server of its own: an emulator loaded into
         # the CartPole server would make its rows slower than they are.
-        with running_server("--log-level", "warning", *imports, *args.server_args,
-                            env=server_env) as image_url:
+        with running_server(
+            "--log-level", "warning", *imports, *args.server_args, env=server_env
+        ) as image_url:
             rows = build_rows(url, image_url, args, image)
             for name, stepper in peers.items():
                 rows[name] = (stepper, args.calls)
@@ -130,23 +139,34 @@ def measure(args, image: tuple, peers: dict) -> dict[str, np.ndarray]:
         for _ in range(args.rounds):
             for clients in (1, 4, 16):
                 rates.setdefault(f"{clients} concurrent clients", []).append(
-                    concurrent_rate(url, clients, max(args.calls // clients, 5)))
+                    concurrent_rate(url, clients, max(args.calls // clients, 5))
+                )
         if not args.no_ray:
             # The Ray rows last, with a Ray of its own running: its processes
             # share the cores, so the rows above are measured without it, and
             # the in-process step is measured again next to the Ray one.
-            with running_server("--log-level", "warning", "--backend", "ray", *burn,
-                                env=server_env, timeout=120) as ray_url:
-                interleaved({
-                    "step JSON, next to Ray": (
-                        RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS), args.calls),
-                    "step JSON on Ray": (
-                        RemoteStepper(Client(ray_url), "CartPole-v1", 2, ENDLESS), args.calls),
-                }, args.rounds, rates)
+            with running_server(
+                "--log-level", "warning", "--backend", "ray", *burn, env=server_env, timeout=120
+            ) as ray_url:
+                interleaved(
+                    {
+                        "step JSON, next to Ray": (
+                            RemoteStepper(Client(url), "CartPole-v1", 2, ENDLESS),
+                            args.calls,
+                        ),
+                        "step JSON on Ray": (
+                            RemoteStepper(Client(ray_url), "CartPole-v1", 2, ENDLESS),
+                            args.calls,
+                        ),
+                    },
+                    args.rounds,
+                    rates,
+                )
                 for _ in range(args.rounds):
                     for backend, server in (("in-process", url), ("Ray", ray_url)):
                         rates.setdefault(f"2 CPU-heavy clients, {backend}", []).append(
-                            concurrent_rate(server, 2, max(args.calls // 20, 3), BURN_ID))
+                            concurrent_rate(server, 2, max(args.calls // 20, 3), BURN_ID)
+                        )
     return {name: np.asarray(values) for name, values in rates.items()}
 
 
@@ -155,21 +175,47 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=400, help="CartPole calls per row and round")
     parser.add_argument("--image-calls", type=int, default=30)
-    parser.add_argument("--peers", action="store_true",
-                        help="also step the installable peers (bench/peers.py)")
-    parser.add_argument("--held", type=int, default=2048, metavar="N",
-                        help="with --peers, N sessions held at once on ours and OpenEnv (0: none)")
-    parser.add_argument("--peer", action="append", default=[], metavar="URL",
-                        help="another gym-http-api server to step CartPole on (repeatable)")
+    parser.add_argument(
+        "--peers", action="store_true", help="also step the installable peers (bench/peers.py)"
+    )
+    parser.add_argument(
+        "--held",
+        type=int,
+        default=2048,
+        metavar="N",
+        help="with --peers, N sessions held at once on ours and OpenEnv (0: none)",
+    )
+    parser.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another gym-http-api server to step CartPole on (repeatable)",
+    )
     parser.add_argument("--no-ray", action="store_true", help="leave out the Ray section")
-    parser.add_argument("--server-args", default="", metavar="ARGS",
-                        help="more options for this server's instances ('--threads 4', say)")
-    parser.add_argument("--quick", action="store_true",
-                        help="one short round of everything: checks the bench still runs")
-    parser.add_argument("--results", type=Path, default=record.RESULTS_DIR, metavar="DIR",
-                        help="where the section files go (default bench/results)")
-    parser.add_argument("--append", action="store_true",
-                        help="add this run to the runs already in the section files")
+    parser.add_argument(
+        "--server-args",
+        default="",
+        metavar="ARGS",
+        help="more options for this server's instances ('--threads 4', say)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one short round of everything: checks the bench still runs",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=record.RESULTS_DIR,
+        metavar="DIR",
+        help="where the section files go (default bench/results)",
+    )
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add this run to the runs already in the section files",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.calls, args.image_calls = 1, 20, 3

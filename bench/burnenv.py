@@ -20,5 +20,4 @@ class BurnCartPole(CartPoleEnv):
         return super().step(action)
 
 
-gym.register("GymHttpBench/BurnCartPole-v0", entry_point=BurnCartPole,
-             max_episode_steps=10**9)
+gym.register("GymHttpBench/BurnCartPole-v0", entry_point=BurnCartPole, max_episode_steps=10**9)

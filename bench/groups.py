@@ -37,8 +37,9 @@ class Session:
 
 def group(session: Session, count: int, seed: int) -> tuple[float, list[str]]:
     start = time.perf_counter()
-    answer = session.call("POST", "/v1/env_groups/",
-                          {"env_id": "CartPole-v1", "count": count, "seed": seed})
+    answer = session.call(
+        "POST", "/v1/env_groups/", {"env_id": "CartPole-v1", "count": count, "seed": seed}
+    )
     seconds = time.perf_counter() - start
     observations = answer["observations"]
     assert len(observations) == count and all(o == observations[0] for o in observations)
@@ -78,14 +79,20 @@ def main() -> None:
             separate.append(seconds)
             close(session, ids)
     one, many = statistics.median(grouped), statistics.median(separate)
-    print(json.dumps({
-        "count": args.count, "rounds": args.rounds,
-        "group_ms_median": round(one * 1000, 2),
-        "round_trips_ms_median": round(many * 1000, 2),
-        "speedup": round(many / one, 2),
-        "group_ms": [round(s * 1000, 2) for s in grouped],
-        "round_trips_ms": [round(s * 1000, 2) for s in separate],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "count": args.count,
+                "rounds": args.rounds,
+                "group_ms_median": round(one * 1000, 2),
+                "round_trips_ms_median": round(many * 1000, 2),
+                "speedup": round(many / one, 2),
+                "group_ms": [round(s * 1000, 2) for s in grouped],
+                "round_trips_ms": [round(s * 1000, 2) for s in separate],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-async def hold(open_session, sessions: int, measure,
-               deadline: float = OPENING_DEADLINE) -> tuple[int, float, object]:
+async def hold(
+    open_session, sessions: int, measure, deadline: float = OPENING_DEADLINE
+) -> tuple[int, float, object]:
     """Open ``sessions`` sessions (``open_session()`` returns one with ``step()`` and
     ``close()``); (how many held, seconds until all were tried, what
     ``measure(held, seconds)`` says while they are still open). Sessions not
@@ -93,9 +94,11 @@ class HttpSession:
 
     async def call(self, method: str, path: str, body: dict):
         data = json.dumps(body).encode()
-        self.writer.write(f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: "
-                          f"application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-                          + data)
+        self.writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: "
+            f"application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+            + data
+        )
         await self.writer.drain()
         status = int((await self.reader.readline()).split()[1])
         length = 0
@@ -118,5 +121,6 @@ class HttpSession:
 def hold_http(url: str, sessions: int, pid: int) -> tuple[int, float, float]:
     """(held, seconds, server RSS in MiB while held) for this server at ``url``."""
     raise_open_files(sessions + 256)
-    return asyncio.run(hold(lambda: HttpSession.open(url), sessions,
-                            lambda held, seconds: rss_mib(pid)))
+    return asyncio.run(
+        hold(lambda: HttpSession.open(url), sessions, lambda held, seconds: rss_mib(pid))
+    )

@@ -44,9 +44,18 @@ class Client:
         if self.sock is None:
             self.connect()
         data = b"" if body is None else self.dumps(body)
-        head = (f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode() + b"Host: " + self.host
-                + b"\r\nAccept: " + self.media + b"\r\nContent-Type: " + self.media
-                + b"\r\nContent-Length: " + str(len(data)).encode() + b"\r\n\r\n")
+        head = (
+            f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode()
+            + b"Host: "
+            + self.host
+            + b"\r\nAccept: "
+            + self.media
+            + b"\r\nContent-Type: "
+            + self.media
+            + b"\r\nContent-Length: "
+            + str(len(data)).encode()
+            + b"\r\n\r\n"
+        )
         self.sock.sendall(head + data)
         version, status = self.reader.readline().split(None, 2)[:2]
         status = int(status)
@@ -111,8 +120,15 @@ class RemoteBatch:
     (NextStep autoreset). Answers become numpy arrays, as a training loop
     needs them."""
 
-    def __init__(self, client: Client, num_envs: int, env_id: str = "CartPole-v1",
-                 kwargs: dict | None = None, actions: int = 2, mode: str | None = None):
+    def __init__(
+        self,
+        client: Client,
+        num_envs: int,
+        env_id: str = "CartPole-v1",
+        kwargs: dict | None = None,
+        actions: int = 2,
+        mode: str | None = None,
+    ):
         self.client = client
         body = {"env_id": env_id, "num_envs": num_envs, "kwargs": {**ENDLESS, **(kwargs or {})}}
         if mode:
@@ -122,8 +138,16 @@ class RemoteBatch:
         client.call("POST", f"/v1/vector_envs/{self.vector_id}/reset/", {"seed": 0})
         chosen = np.random.default_rng(0).integers(0, actions, size=(2, num_envs))
         if client.media == MSGPACK.encode():
-            self.bodies = [{"actions": {"dtype": "int64", "shape": [num_envs],
-                                        "data": a.astype("<i8").tobytes()}} for a in chosen]
+            self.bodies = [
+                {
+                    "actions": {
+                        "dtype": "int64",
+                        "shape": [num_envs],
+                        "data": a.astype("<i8").tobytes(),
+                    }
+                }
+                for a in chosen
+            ]
             self.observations = lambda o: np.frombuffer(o["data"], o["dtype"]).reshape(o["shape"])
         else:
             self.bodies = [{"actions": a.tolist()} for a in chosen]
@@ -134,8 +158,13 @@ class RemoteBatch:
         self.observations(result["observations"])
 
 
-def local_batch(num_envs: int, env_id: str = "CartPole-v1", kwargs: dict | None = None,
-                actions: int = 2, mode: str = "vector_entry_point"):
+def local_batch(
+    num_envs: int,
+    env_id: str = "CartPole-v1",
+    kwargs: dict | None = None,
+    actions: int = 2,
+    mode: str = "vector_entry_point",
+):
     envs = gym.make_vec(env_id, num_envs, vectorization_mode=mode, **ENDLESS, **(kwargs or {}))
     envs.reset(seed=0)
     chosen = np.random.default_rng(0).integers(0, actions, size=(2, num_envs))

@@ -32,8 +32,9 @@ class CartPoleAction(Action):
 
 
 class CartPoleObservation(Observation):
-    observation: list[float] = Field(default_factory=list, description="position, velocity, "
-                                     "angle, angular velocity")
+    observation: list[float] = Field(
+        default_factory=list, description="position, velocity, angle, angular velocity"
+    )
 
 
 class CartPoleEnvironment(Environment):
@@ -46,8 +47,9 @@ class CartPoleEnvironment(Environment):
         self._env = gym.make("CartPole-v1")
         self._state = State(episode_id=str(uuid4()), step_count=0)
 
-    def reset(self, seed: int | None = None, episode_id: str | None = None,
-              **kwargs: Any) -> CartPoleObservation:
+    def reset(
+        self, seed: int | None = None, episode_id: str | None = None, **kwargs: Any
+    ) -> CartPoleObservation:
         observation, _ = self._env.reset(seed=seed)
         self._state = State(episode_id=episode_id or str(uuid4()), step_count=0)
         return CartPoleObservation(observation=observation.tolist(), done=False, reward=0.0)
@@ -55,8 +57,11 @@ class CartPoleEnvironment(Environment):
     def step(self, action: CartPoleAction) -> CartPoleObservation:  # type: ignore[override]
         observation, reward, terminated, truncated, _ = self._env.step(action.action)
         self._state.step_count += 1
-        return CartPoleObservation(observation=observation.tolist(), reward=float(reward),
-                                   done=bool(terminated or truncated))
+        return CartPoleObservation(
+            observation=observation.tolist(),
+            reward=float(reward),
+            done=bool(terminated or truncated),
+        )
 
     @property
     def state(self) -> State:
@@ -66,8 +71,13 @@ class CartPoleEnvironment(Environment):
         self._env.close()
 
 
-app = create_app(CartPoleEnvironment, CartPoleAction, CartPoleObservation,
-                 env_name="cartpole", max_concurrent_envs=MAX_CONCURRENT_ENVS)
+app = create_app(
+    CartPoleEnvironment,
+    CartPoleAction,
+    CartPoleObservation,
+    env_name="cartpole",
+    max_concurrent_envs=MAX_CONCURRENT_ENVS,
+)
 
 
 class CartPoleEnv(EnvClient[CartPoleAction, CartPoleObservation, State]):
@@ -78,15 +88,17 @@ class CartPoleEnv(EnvClient[CartPoleAction, CartPoleObservation, State]):
 
     def _parse_result(self, payload: dict) -> StepResult[CartPoleObservation]:
         data = payload.get("observation", {})
-        observation = CartPoleObservation(observation=data.get("observation", []),
-                                          done=payload.get("done", False),
-                                          reward=payload.get("reward"))
-        return StepResult(observation=observation, reward=payload.get("reward"),
-                          done=payload.get("done", False))
+        observation = CartPoleObservation(
+            observation=data.get("observation", []),
+            done=payload.get("done", False),
+            reward=payload.get("reward"),
+        )
+        return StepResult(
+            observation=observation, reward=payload.get("reward"), done=payload.get("done", False)
+        )
 
     def _parse_state(self, payload: dict) -> State:
-        return State(episode_id=payload.get("episode_id"),
-                     step_count=payload.get("step_count", 0))
+        return State(episode_id=payload.get("episode_id"), step_count=payload.get("step_count", 0))
 
 
 class HeldSession:

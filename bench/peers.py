@@ -42,11 +42,21 @@ OPENENV = "OpenEnv 0.10.0 (FastAPI, uvicorn), its EnvClient"
 MAX_SESSIONS = 8192  # this server's --max-envs for held sessions; OpenEnv's is its own
 
 PINS = {
-    OLD: ["gym-http-server==0.0.1", "gym==0.7.4", "Flask==0.12.3", "Werkzeug==0.16.1",
-          "Jinja2==2.11.3", "MarkupSafe==2.0.1", "itsdangerous==1.1.0", "click==7.1.2"],
+    OLD: [
+        "gym-http-server==0.0.1",
+        "gym==0.7.4",
+        "Flask==0.12.3",
+        "Werkzeug==0.16.1",
+        "Jinja2==2.11.3",
+        "MarkupSafe==2.0.1",
+        "itsdangerous==1.1.0",
+        "click==7.1.2",
+    ],
     # The same Gymnasium as ours, so that both step the same CartPole.
-    OPENENV: ["openenv==0.10.0",
-              f"gymnasium[classic-control]=={importlib.metadata.version('gymnasium')}"],
+    OPENENV: [
+        "openenv==0.10.0",
+        f"gymnasium[classic-control]=={importlib.metadata.version('gymnasium')}",
+    ],
 }
 
 
@@ -60,13 +70,26 @@ def virtualenv(name: str, pins: list[str]) -> Path | None:
     shutil.rmtree(venv, ignore_errors=True)
     print(f"installing {name} into {venv} ({' '.join(pins)}) ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                          "--disable-pip-version-check", *pins],
-                         capture_output=True, text=True)
+    pip = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *pins,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         tail = "\n  ".join(line for line in pip.stderr.splitlines()[-6:])
-        print(f"SKIPPED {name}: pip could not install {' '.join(pins)} (is the package index "
-              f"reachable?):\n  {tail}", file=sys.stderr)
+        print(
+            f"SKIPPED {name}: pip could not install {' '.join(pins)} (is the package index "
+            f"reachable?):\n  {tail}",
+            file=sys.stderr,
+        )
         shutil.rmtree(venv, ignore_errors=True)
         return None
     (venv / "done").write_text("\n".join(pins) + "\n")
@@ -74,8 +97,12 @@ def virtualenv(name: str, pins: list[str]) -> Path | None:
 
 
 def installed(venv: Path) -> dict:
-    freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze"],
-                            capture_output=True, text=True, check=True).stdout
+    freeze = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return dict(line.split("==", 1) for line in freeze.splitlines() if "==" in line)
 
 
@@ -85,13 +112,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(stack: ExitStack, command: list[str], url: str, probe: str, cwd: Path | None = None,
-          timeout: float = 120.0) -> subprocess.Popen:
+def serve(
+    stack: ExitStack,
+    command: list[str],
+    url: str,
+    probe: str,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+) -> subprocess.Popen:
     """Start a server; stop it when the stack closes. Each server may open as
     many sockets as the held sessions need."""
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": ""},
-                               preexec_fn=lambda: raise_open_files(MAX_SESSIONS + 256))
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": ""},
+        preexec_fn=lambda: raise_open_files(MAX_SESSIONS + 256),
+    )
     stack.callback(lambda: (process.terminate(), process.wait(10)))
     deadline = time.monotonic() + timeout
     while True:
@@ -109,8 +147,13 @@ class DrivenStepper:
     of steps on its stdin and reads back how long they took."""
 
     def __init__(self, stack: ExitStack, command: list[str]):
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True, env={**os.environ, "PYTHONPATH": ""})
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": ""},
+        )
         stack.callback(lambda: (self.process.stdin.close(), self.process.wait(30)))
         if self.process.stdout.readline().strip() != "ready":
             raise RuntimeError(f"{command} did not start")
@@ -134,9 +177,11 @@ class DrivenStepper:
 
 
 def held_rows(name: str, sessions: int, held: int, seconds: float, mib: float) -> dict:
-    return {f"{sessions} held sessions on {name}: held": series([held], "sessions"),
-            f"{sessions} held sessions on {name}: time to open them": series([seconds], "s"),
-            f"{sessions} held sessions on {name}: server memory": series([mib], "MiB")}
+    return {
+        f"{sessions} held sessions on {name}: held": series([held], "sessions"),
+        f"{sessions} held sessions on {name}: time to open them": series([seconds], "s"),
+        f"{sessions} held sessions on {name}: server memory": series([mib], "MiB"),
+    }
 
 
 def start(stack: ExitStack, server_args: list[str]) -> tuple[dict, dict, object]:
@@ -146,31 +191,65 @@ def start(stack: ExitStack, server_args: list[str]) -> tuple[dict, dict, object]
     rows, versions, holders = {}, {}, []
     port = free_port()
     ours = f"http://127.0.0.1:{port}"
-    process = serve(stack, [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p",
-                            str(port), "--max-envs", str(MAX_SESSIONS), "--log-level", "warning",
-                            *server_args], ours, "/healthz")
-    holders.append(lambda n, pid=process.pid: held_rows(
-        "this server", n, *hold_http(ours, n, pid)))
+    process = serve(
+        stack,
+        [
+            sys.executable,
+            "-m",
+            "gym_http_server",
+            "-l",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--max-envs",
+            str(MAX_SESSIONS),
+            "--log-level",
+            "warning",
+            *server_args,
+        ],
+        ours,
+        "/healthz",
+    )
+    holders.append(lambda n, pid=process.pid: held_rows("this server", n, *hold_http(ours, n, pid)))
     venv = virtualenv(OLD, PINS[OLD])
     if venv:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        serve(stack, [str(venv / "bin" / "gym-http-server"), "-l", "127.0.0.1", "-p", str(port)],
-              url, "/v1/envs/")
+        serve(
+            stack,
+            [str(venv / "bin" / "gym-http-server"), "-l", "127.0.0.1", "-p", str(port)],
+            url,
+            "/v1/envs/",
+        )
         rows[f"step on {OLD}"] = RemoteStepper(Client(url), "CartPole-v1", 2)
         versions[OLD] = installed(venv)
     venv = virtualenv(OPENENV, PINS[OPENENV])
     if venv:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        process = serve(stack, [str(venv / "bin" / "uvicorn"), "openenv_cartpole:app", "--host",
-                                "127.0.0.1", "--port", str(port), "--log-level", "warning"], url,
-                        "/health", cwd=HERE)
+        process = serve(
+            stack,
+            [
+                str(venv / "bin" / "uvicorn"),
+                "openenv_cartpole:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            url,
+            "/health",
+            cwd=HERE,
+        )
         driver = DrivenStepper(
-            stack, [str(venv / "bin" / "python"), str(HERE / "openenv_cartpole.py"), url])
+            stack, [str(venv / "bin" / "python"), str(HERE / "openenv_cartpole.py"), url]
+        )
         rows[f"step on {OPENENV}"] = driver
-        holders.append(lambda n, pid=process.pid: held_rows(
-            "OpenEnv 0.10.0", n, *driver.hold(n, pid)))
+        holders.append(
+            lambda n, pid=process.pid: held_rows("OpenEnv 0.10.0", n, *driver.hold(n, pid))
+        )
         versions[OPENENV] = installed(venv)
 
     def held(sessions: int) -> dict:

@@ -62,20 +62,27 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=30)
     args = parser.parse_args()
     rates: dict[str, list[float]] = {}
-    with running_server("--log-level", "warning") as default_url, \
-            running_server("--log-level", "warning", "--backend", "process") as process_url:
+    with (
+        running_server("--log-level", "warning") as default_url,
+        running_server("--log-level", "warning", "--backend", "process") as process_url,
+    ):
         sessions = {"default": Session(default_url), "process": Session(process_url)}
         for _ in range(args.rounds):
             for name, session in sessions.items():
                 rates.setdefault(f"step, {name}", []).append(steps_per_second(session, args.calls))
                 rates.setdefault(f"create+close, {name}", []).append(
-                    creates_per_second(session, args.creates))
+                    creates_per_second(session, args.creates)
+                )
     for name, values in rates.items():
-        print(f"{name:24s} median {statistics.median(values):8.1f}/s  "
-              f"(min {min(values):.1f}, max {max(values):.1f}, {len(values)} rounds)")
+        print(
+            f"{name:24s} median {statistics.median(values):8.1f}/s  "
+            f"(min {min(values):.1f}, max {max(values):.1f}, {len(values)} rounds)"
+        )
     ratios = [d / p for d, p in zip(rates["step, default"], rates["step, process"], strict=True)]
-    print(f"step time, process / default: median {statistics.median(ratios):.2f}x "
-          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
+    print(
+        f"step time, process / default: median {statistics.median(ratios):.2f}x "
+        f"(min {min(ratios):.2f}, max {max(ratios):.2f})"
+    )
 
 
 if __name__ == "__main__":

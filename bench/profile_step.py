@@ -29,8 +29,16 @@ import record
 from loops import ENDLESS, Client, RemoteStepper
 
 HERE = Path(__file__).resolve().parent
-KNOWN = ("waitress", "falcon", "gym_http_server", "gymnasium", "numpy", "orjson", "ormsgpack",
-         "prometheus_client")
+KNOWN = (
+    "waitress",
+    "falcon",
+    "gym_http_server",
+    "gymnasium",
+    "numpy",
+    "orjson",
+    "ormsgpack",
+    "prometheus_client",
+)
 
 
 def bucket(module: str) -> str:
@@ -49,8 +57,11 @@ def bucket(module: str) -> str:
 def short(module: str) -> str:
     """A function's file as a reader finds it: from its package, or the stdlib's."""
     path = module.replace(os.sep, "/")
-    for marker in ("site-packages/", "/server/", f"/python{sys.version_info[0]}."
-                   f"{sys.version_info[1]}/"):
+    for marker in (
+        "site-packages/",
+        "/server/",
+        f"/python{sys.version_info[0]}.{sys.version_info[1]}/",
+    ):
         if marker in path:
             return path.split(marker, 1)[1]
     return path
@@ -79,9 +90,11 @@ def serve(port: int) -> None:
                     name = bucket(stat.module)
                     totals[name] = totals.get(name, 0.0) + stat.tsub * 1e6 / requests
                 top = sorted(stats, key=lambda s: -s.tsub)[:40]
-                lines = [f"{s.tsub * 1e6 / requests:9.2f} µs {s.ncall / requests:6.2f}x  "
-                         f"{s.name}  ({short(s.module)}:{s.lineno})"
-                         for s in top]
+                lines = [
+                    f"{s.tsub * 1e6 / requests:9.2f} µs {s.ncall / requests:6.2f}x  "
+                    f"{s.name}  ({short(s.module)}:{s.lineno})"
+                    for s in top
+                ]
                 print(json.dumps({"buckets": totals, "top": lines}), flush=True)
             print("ok", flush=True)
 
@@ -126,8 +139,12 @@ def main() -> None:
     run = record.new_run(args.rounds, record.machine())
     port = __import__("peers").free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(port)],
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         wait_for(url, server)
         health = Client(url)
@@ -137,8 +154,9 @@ def main() -> None:
             step(i)
         phases: dict[str, list[dict]] = {"step": [], "floor": []}
         for _ in range(args.rounds):
-            phases["floor"].append(profiled(server, lambda i: health.call("GET", "/healthz"),
-                                            args.calls))
+            phases["floor"].append(
+                profiled(server, lambda i: health.call("GET", "/healthz"), args.calls)
+            )
             phases["step"].append(profiled(server, step, args.calls))
     finally:
         server.terminate()
@@ -147,32 +165,43 @@ def main() -> None:
 
 
 def write(args, run: dict, phases: dict) -> None:
-    names = sorted({name for found in phases["step"] + phases["floor"]
-                    for name in found["buckets"]})
+    names = sorted(
+        {name for found in phases["step"] + phases["floor"] for name in found["buckets"]}
+    )
 
     def per_round(phase: str, name: str) -> list[float]:
         return [found["buckets"].get(name, 0.0) for found in phases[phase]]
 
-    above = {name: [s - f for s, f in zip(per_round("step", name), per_round("floor", name),
-                                          strict=True)]
-             for name in names}
+    above = {
+        name: [
+            s - f for s, f in zip(per_round("step", name), per_round("floor", name), strict=True)
+        ]
+        for name in names
+    }
     order = sorted(names, key=lambda name: -sorted(above[name])[len(above[name]) // 2])
     rows = {f"step above the floor: {name}": record.series(above[name], "µs") for name in order}
-    total = {phase: [sum(found["buckets"].values()) for found in phases[phase]]
-             for phase in phases}
+    total = {phase: [sum(found["buckets"].values()) for found in phases[phase]] for phase in phases}
     rows["step above the floor, in all"] = record.series(
-        [s - f for s, f in zip(total["step"], total["floor"], strict=True)], "µs")
+        [s - f for s, f in zip(total["step"], total["floor"], strict=True)], "µs"
+    )
     rows["step, in all"] = record.series(total["step"], "µs")
     rows["GET /healthz (the floor), in all"] = record.series(total["floor"], "µs")
-    path = record.write("profile", "Where a step's CPU time goes in the server", run, rows,
-                        notes=f"Server CPU time per request under yappi, {args.calls} requests "
-                              "per phase and round; a package's row is its own code's time "
-                              "(callees in other packages are charged to them).",
-                        directory=args.results)
+    path = record.write(
+        "profile",
+        "Where a step's CPU time goes in the server",
+        run,
+        rows,
+        notes=f"Server CPU time per request under yappi, {args.calls} requests "
+        "per phase and round; a package's row is its own code's time "
+        "(callees in other packages are charged to them).",
+        directory=args.results,
+    )
     top = phases["step"][len(phases["step"]) // 2]["top"]
-    text = (f"# The costliest functions of a CartPole step in the server (own CPU time per "
-            f"step under yappi, calls per step), one round of {args.calls} steps; "
-            f"{run['date']}, load average {run['machine']['load_average_at_start'][0]}\n")
+    text = (
+        f"# The costliest functions of a CartPole step in the server (own CPU time per "
+        f"step under yappi, calls per step), one round of {args.calls} steps; "
+        f"{run['date']}, load average {run['machine']['load_average_at_start'][0]}\n"
+    )
     (path.parent / "profile.txt").write_text(text + "\n".join(top) + "\n")
     print(f"written to {path} and profile.txt", file=sys.stderr)
 

@@ -25,8 +25,20 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Everything a request goes through, on our side or a peer's; those not
 # installed are left out of a run's versions.
-PACKAGES = ("gym-http-server", "gymnasium", "numpy", "falcon", "waitress", "granian", "orjson",
-            "ormsgpack", "ray", "ale-py", "pygame", "uvicorn")
+PACKAGES = (
+    "gym-http-server",
+    "gymnasium",
+    "numpy",
+    "falcon",
+    "waitress",
+    "granian",
+    "orjson",
+    "ormsgpack",
+    "ray",
+    "ale-py",
+    "pygame",
+    "uvicorn",
+)
 
 
 def machine() -> dict:
@@ -34,12 +46,17 @@ def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info
-                       if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "system": platform.platform(terse=True),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "system": platform.platform(terse=True),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def versions(extra: dict | None = None) -> dict:
@@ -55,8 +72,13 @@ def versions(extra: dict | None = None) -> dict:
 def series(values: list[float], unit: str) -> dict:
     """A row of a run: its value in every round, the median and the range."""
     values = [float(v) for v in values]
-    return {"unit": unit, "rounds": values, "median": statistics.median(values),
-            "min": min(values), "max": max(values)}
+    return {
+        "unit": unit,
+        "rounds": values,
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+    }
 
 
 def new_run(rounds: int, started: dict | None = None) -> dict:
@@ -70,8 +92,16 @@ def new_run(rounds: int, started: dict | None = None) -> dict:
     }
 
 
-def write(section: str, title: str, run: dict, rows: dict, ratios: dict | None = None,
-          notes: str = "", directory: Path | str = RESULTS_DIR, append: bool = False) -> Path:
+def write(
+    section: str,
+    title: str,
+    run: dict,
+    rows: dict,
+    ratios: dict | None = None,
+    notes: str = "",
+    directory: Path | str = RESULTS_DIR,
+    append: bool = False,
+) -> Path:
     """Write one section's run; with ``append`` it joins the runs already there.
 
     ``rows`` and ``ratios`` map a label to ``series(...)``; their order is the
@@ -107,8 +137,11 @@ def check(document: dict, name: str) -> None:
             problems.append(f"run {i}: machine needs cores, cpu and load_average_at_start")
         for label, row in {**run.get("rows", {}), **run.get("ratios", {})}.items():
             values = row.get("rounds") or []
-            if not values or row.get("median") != statistics.median(values) or (
-                    row.get("min"), row.get("max")) != (min(values), max(values)):
+            if (
+                not values
+                or row.get("median") != statistics.median(values)
+                or (row.get("min"), row.get("max")) != (min(values), max(values))
+            ):
                 problems.append(f"run {i}, {label!r}: median and range must be its rounds'")
     labels = [list(run.get("rows", {})) + list(run.get("ratios", {})) for run in runs]
     if any(other != labels[0] for other in labels):

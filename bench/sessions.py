@@ -59,8 +59,9 @@ def server_rss(pid_of_port: int) -> int:
             for fd in fds:
                 if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
                     status = Path(f"/proc/{pid}/status").read_text()
-                    kib = int(next(s for s in status.splitlines() if s.startswith("VmRSS"))
-                              .split()[1])
+                    kib = int(
+                        next(s for s in status.splitlines() if s.startswith("VmRSS")).split()[1]
+                    )
                     return kib * 1024
         except OSError:
             continue
@@ -85,14 +86,25 @@ async def held_row(url: str, count: int) -> dict:
             await asyncio.sleep(0.5)
 
     watcher = asyncio.create_task(watch())
-    outcome = await hold_sessions(host, port, count, timeout=180, on_ready=lambda: (
-        ready_at.__setitem__(0, time.monotonic() - started),
-        peak.__setitem__(0, max(peak[0], server_rss(port)))))
+    outcome = await hold_sessions(
+        host,
+        port,
+        count,
+        timeout=180,
+        on_ready=lambda: (
+            ready_at.__setitem__(0, time.monotonic() - started),
+            peak.__setitem__(0, max(peak[0], server_rss(port))),
+        ),
+    )
     watcher.cancel()
-    return {"sessions": count, "held": outcome["held"], "stepped": outcome["done"],
-            "ready_seconds": ready_at[0], "rss_per_session_kib":
-            round((peak[0] - before) / max(outcome["held"], 1) / 1024, 1),
-            "errors": [repr(e)[:200] for e in outcome["errors"]]}
+    return {
+        "sessions": count,
+        "held": outcome["held"],
+        "stepped": outcome["done"],
+        "ready_seconds": ready_at[0],
+        "rss_per_session_kib": round((peak[0] - before) / max(outcome["held"], 1) / 1024, 1),
+        "errors": [repr(e)[:200] for e in outcome["errors"]],
+    }
 
 
 async def stepping_row(url: str, count: int, env_id: str, seconds: float) -> dict:
@@ -105,8 +117,9 @@ async def stepping_row(url: str, count: int, env_id: str, seconds: float) -> dic
 
     async def one(session: Session) -> None:
         await session.open()
-        _, made = await session.call("POST", "/v1/envs/", {
-            "env_id": env_id, "kwargs": {"max_episode_steps": 10**9}})
+        _, made = await session.call(
+            "POST", "/v1/envs/", {"env_id": env_id, "kwargs": {"max_episode_steps": 10**9}}
+        )
         iid = made["instance_id"]
         await session.call("POST", f"/v1/envs/{iid}/reset/", {"seed": 0})
         await start.wait()
@@ -132,9 +145,12 @@ async def stepping_row(url: str, count: int, env_id: str, seconds: float) -> dic
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - began
     latencies.sort()
-    return {"sessions": count, "steps_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
-            "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 2)}
+    return {
+        "sessions": count,
+        "steps_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
+        "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 2),
+    }
 
 
 def engine_rows(engine: str, quick: bool) -> dict:
@@ -144,12 +160,22 @@ def engine_rows(engine: str, quick: bool) -> dict:
     with ExitStack() as stack:
         one = stack.enter_context(serving(engine, 2048, IO_THREADS)) if quick else None
         held_rows(rows, engine, (64,) if quick else HELD_BY_ENGINE[engine], one)
-        with (nullcontext(one) if quick else serving(engine, 2048)) as url:
-            cartpole_rows(rows, engine, url, CPU_SESSIONS[:2] if quick else CPU_SESSIONS,
-                          1.0 if quick else 6.0)
-        with (nullcontext(one) if quick else serving(engine, 2048, IO_THREADS)) as url:
-            sleep_rows(rows, engine, url, SLEEP_SESSIONS[:1] if quick else SLEEP_SESSIONS,
-                       1.0 if quick else 6.0)
+        with nullcontext(one) if quick else serving(engine, 2048) as url:
+            cartpole_rows(
+                rows,
+                engine,
+                url,
+                CPU_SESSIONS[:2] if quick else CPU_SESSIONS,
+                1.0 if quick else 6.0,
+            )
+        with nullcontext(one) if quick else serving(engine, 2048, IO_THREADS) as url:
+            sleep_rows(
+                rows,
+                engine,
+                url,
+                SLEEP_SESSIONS[:1] if quick else SLEEP_SESSIONS,
+                1.0 if quick else 6.0,
+            )
     return rows
 
 
@@ -157,21 +183,33 @@ def serving(engine: str, max_envs: int, threads: int | None = None):
     """A server on ``engine`` that can make the 50 ms env too."""
     env = {"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     more = ["--threads", str(threads)] if threads else []
-    return running_server("--engine", engine, "--max-envs", str(max_envs), *more,
-                          "--import", "sleepenv", "--log-level", "warning", env=env)
+    return running_server(
+        "--engine",
+        engine,
+        "--max-envs",
+        str(max_envs),
+        *more,
+        "--import",
+        "sleepenv",
+        "--log-level",
+        "warning",
+        env=env,
+    )
 
 
 def held_rows(rows: dict, engine: str, counts, url: str | None) -> None:
     for count in counts:
-        with (nullcontext(url) if url else serving(engine, count + 64)) as where:
+        with nullcontext(url) if url else serving(engine, count + 64) as where:
             row = asyncio.run(held_row(where, count))
         print(engine, row, flush=True)
         rows[f"{engine}: {count:,} held sessions, held"] = series([row["held"]], "sessions")
         if row["ready_seconds"] is not None:
             rows[f"{engine}: {count:,} held sessions, seconds to all ready"] = series(
-                [round(row["ready_seconds"], 2)], "s")
+                [round(row["ready_seconds"], 2)], "s"
+            )
         rows[f"{engine}: {count:,} held sessions, server memory per session"] = series(
-            [row["rss_per_session_kib"]], "KiB")
+            [row["rss_per_session_kib"]], "KiB"
+        )
 
 
 def cartpole_rows(rows: dict, engine: str, url: str, counts, seconds: float) -> None:
@@ -189,15 +227,19 @@ def sleep_rows(rows: dict, engine: str, url: str, counts, seconds: float) -> Non
         row = asyncio.run(stepping_row(url, count, SLEEP_ID, seconds))
         share = round(row["steps_per_s"] / (count / STEP_SECONDS), 3)
         print(engine, "sleep", row, share, flush=True)
-        rows[f"{engine}: 50 ms env, {count} sessions, {IO_THREADS} threads, "
-             "share of ideal"] = series([share], "x")
+        rows[f"{engine}: 50 ms env, {count} sessions, {IO_THREADS} threads, share of ideal"] = (
+            series([share], "x")
+        )
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--engines", default="waitress,granian")
-    p.add_argument("--quick", action="store_true",
-                   help="a second of the smallest rows, so that the bench never rots")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a second of the smallest rows, so that the bench never rots",
+    )
     p.add_argument("--out", default=str(RESULTS_DIR), help="the results folder")
     args = p.parse_args()
     raise_open_files(max(HELD) + 1024)
@@ -205,17 +247,25 @@ def main() -> None:
     rows: dict = {}
     for engine in args.engines.split(","):
         rows.update(engine_rows(engine, args.quick))
-    path = write("sessions", "Sessions: each client its own connection and env, per engine",
-                 run, rows, notes=NOTES, directory=args.out)
+    path = write(
+        "sessions",
+        "Sessions: each client its own connection and env, per engine",
+        run,
+        rows,
+        notes=NOTES,
+        directory=args.out,
+    )
     print("wrote", path)
 
 
-NOTES = ("Held: each session connects, creates and resets a CartPole, waits until all "
-         "hold one, steps and closes, on its own keep-alive connection; memory is the "
-         "server's RSS growth per held session. CartPole: each session steps its own env "
-         "for 6 s. 50 ms env: a step that sleeps 50 ms (bench/sleepenv.py), as a share of "
-         "the ideal N / 0.05 s. Clients: asyncio raw HTTP/1.1 in the bench process, on the "
-         "same machine as the server.")
+NOTES = (
+    "Held: each session connects, creates and resets a CartPole, waits until all "
+    "hold one, steps and closes, on its own keep-alive connection; memory is the "
+    "server's RSS growth per held session. CartPole: each session steps its own env "
+    "for 6 s. 50 ms env: a step that sleeps 50 ms (bench/sleepenv.py), as a share of "
+    "the ideal N / 0.05 s. Clients: asyncio raw HTTP/1.1 in the bench process, on the "
+    "same machine as the server."
+)
 
 
 if __name__ == "__main__":

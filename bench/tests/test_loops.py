@@ -18,8 +18,22 @@ def served():
     with ExitStack() as stack:
         port = peers.free_port()
         url = f"http://127.0.0.1:{port}"
-        process = peers.serve(stack, [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1",
-                                      "-p", str(port), "--log-level", "warning"], url, "/healthz")
+        process = peers.serve(
+            stack,
+            [
+                sys.executable,
+                "-m",
+                "gym_http_server",
+                "-l",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            url,
+            "/healthz",
+        )
         yield url, process.pid
 
 

@@ -26,7 +26,7 @@ def test_a_figure_changed_in_the_readme_is_a_disagreement():
     start, end = region.span("body")
     body = text[start:end]
     figure = re.search(r"\| (\d[\d,.]*) \|", body)
-    changed = body[:figure.start(1)] + "9" + body[figure.start(1):]
+    changed = body[: figure.start(1)] + "9" + body[figure.start(1) :]
     problems = tables.problems(text[:start] + changed + text[end:])
     assert len(problems) == 1 and "differ" in problems[0]
 
@@ -65,9 +65,15 @@ def test_a_median_that_is_not_its_rounds_is_refused(tmp_path):
 def test_several_runs_give_the_median_of_medians_and_their_range(tmp_path):
     run = record.new_run(3)
     for values in ([10, 11, 30], [20, 21, 22], [5, 40, 41]):
-        record.write("demo", "Demo", run, {"row": record.series(values, "calls/s")},
-                     {"a / b": record.series([v / 10 for v in values], "x")},
-                     directory=tmp_path, append=True)
+        record.write(
+            "demo",
+            "Demo",
+            run,
+            {"row": record.series(values, "calls/s")},
+            {"a / b": record.series([v / 10 for v in values], "x")},
+            directory=tmp_path,
+            append=True,
+        )
     document = record.read(tmp_path / "demo.json")
     assert record.summary(document, "rows", "row") == (21, 11, 40)
     table = tables.render(document, "demo.json")

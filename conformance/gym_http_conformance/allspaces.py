@@ -34,21 +34,25 @@ class AllSpacesEnv(gym.Env):
     def __init__(self, length: int = 5, render_mode: str | None = None):
         self.length = length
         self.render_mode = render_mode
-        self.observation_space = spaces.Dict({
-            "discrete": spaces.Discrete(3),
-            "box": spaces.Box(-1.0, 1.0, (2,), np.float32),
-            "multi_binary": spaces.MultiBinary(4),
-            "multi_discrete": spaces.MultiDiscrete([3, 2]),
-            "text": spaces.Text(max_length=8),
-            "tuple": spaces.Tuple((spaces.Discrete(2), spaces.Box(0.0, 1.0, (1,), np.float32))),
-        })
-        self.action_space = spaces.Dict({
-            "move": spaces.Discrete(4),
-            "flags": spaces.MultiBinary(3),
-            "levels": spaces.MultiDiscrete([2, 3]),
-            "say": spaces.Text(min_length=1, max_length=5, charset="abc"),
-            "force": spaces.Box(-2.0, 2.0, (2,), np.float32),
-        })
+        self.observation_space = spaces.Dict(
+            {
+                "discrete": spaces.Discrete(3),
+                "box": spaces.Box(-1.0, 1.0, (2,), np.float32),
+                "multi_binary": spaces.MultiBinary(4),
+                "multi_discrete": spaces.MultiDiscrete([3, 2]),
+                "text": spaces.Text(max_length=8),
+                "tuple": spaces.Tuple((spaces.Discrete(2), spaces.Box(0.0, 1.0, (1,), np.float32))),
+            }
+        )
+        self.action_space = spaces.Dict(
+            {
+                "move": spaces.Discrete(4),
+                "flags": spaces.MultiBinary(3),
+                "levels": spaces.MultiDiscrete([2, 3]),
+                "say": spaces.Text(min_length=1, max_length=5, charset="abc"),
+                "force": spaces.Box(-2.0, 2.0, (2,), np.float32),
+            }
+        )
         self._t = 0
 
     def _observation(self):
@@ -94,14 +98,20 @@ class GraphOneOfEnv(gym.Env):
 
     def __init__(self, length: int = 5):
         self.length = length
-        self.observation_space = spaces.Dict({
-            "graph": spaces.Graph(spaces.Box(-1.0, 1.0, (2,), np.float32), spaces.Discrete(3)),
-            "choice": spaces.OneOf((spaces.Discrete(3), spaces.Box(0.0, 1.0, (2,), np.float32))),
-        })
-        self.action_space = spaces.Dict({
-            "graph": spaces.Graph(spaces.Discrete(2), None),
-            "choice": spaces.OneOf((spaces.Discrete(2), spaces.Text(3, charset="ab"))),
-        })
+        self.observation_space = spaces.Dict(
+            {
+                "graph": spaces.Graph(spaces.Box(-1.0, 1.0, (2,), np.float32), spaces.Discrete(3)),
+                "choice": spaces.OneOf(
+                    (spaces.Discrete(3), spaces.Box(0.0, 1.0, (2,), np.float32))
+                ),
+            }
+        )
+        self.action_space = spaces.Dict(
+            {
+                "graph": spaces.Graph(spaces.Discrete(2), None),
+                "choice": spaces.OneOf((spaces.Discrete(2), spaces.Text(3, charset="ab"))),
+            }
+        )
         self._t = 0
 
     def _observation(self):

@@ -63,8 +63,10 @@ def check_schema(body: Any, name: str) -> list[str]:
     if body is MISSING:
         return [f"expected a JSON body matching {name}, got no JSON body"]
     errors = sorted(schema_validator(name).iter_errors(body), key=lambda e: list(e.path))
-    return [f"body does not match {name} at /{'/'.join(map(str, e.path))}: {e.message}"
-            for e in errors[:3]]
+    return [
+        f"body does not match {name} at /{'/'.join(map(str, e.path))}: {e.message}"
+        for e in errors[:3]
+    ]
 
 
 def check_status(status: int, expected: int | list[int]) -> list[str]:
@@ -80,8 +82,10 @@ def check_code(body: Any, code: str, status: int | None = None) -> list[str]:
         failures.append(f"expected error code {code!r}, got {show(actual)}")
     entry = error_codes().get(actual) if isinstance(actual, str) else None
     if status is not None and entry is not None and entry["status"] != status:
-        failures.append(f"error code {actual!r} came with status {status}; "
-                        f"x-error-codes gives it {entry['status']}")
+        failures.append(
+            f"error code {actual!r} came with status {status}; "
+            f"x-error-codes gives it {entry['status']}"
+        )
     return failures
 
 

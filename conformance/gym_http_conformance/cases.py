@@ -14,8 +14,18 @@ from pathlib import Path
 
 import yaml
 
-PROFILES = ("legacy", "v1", "registry", "recording", "results", "render", "msgpack",
-            "vector", "auth", "service")
+PROFILES = (
+    "legacy",
+    "v1",
+    "registry",
+    "recording",
+    "results",
+    "render",
+    "msgpack",
+    "vector",
+    "auth",
+    "service",
+)
 """Every case belongs to one. ``legacy``: what the original openai/gym-http-api
 promised; ``v1``: this spec's additive core; the rest: one per extension."""
 
@@ -61,7 +71,9 @@ def load_case_files(directory: Path | str | None = None) -> list[CaseFile]:
         data = json.loads(path.read_text(encoding="utf-8"))
         for case in data["cases"]:
             if case.get("profile") not in PROFILES:
-                raise ValueError(f"{path}: case {case.get('name')!r} has profile "
-                                 f"{case.get('profile')!r}; each case needs one of {PROFILES}")
+                raise ValueError(
+                    f"{path}: case {case.get('name')!r} has profile "
+                    f"{case.get('profile')!r}; each case needs one of {PROFILES}"
+                )
         files.append(CaseFile(path, data["topic"], data.get("description", ""), data["cases"]))
     return files

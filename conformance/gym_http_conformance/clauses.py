@@ -16,8 +16,9 @@ def _operations() -> list[tuple[re.Pattern, str, str, dict]]:
     """(pattern, method, path template, operation) for every operation of the spec."""
     found = []
     for template, operations in openapi_document()["paths"].items():
-        pattern = _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(template.rstrip("/")).replace(
-            r"\{", "{").replace(r"\}", "}"))
+        pattern = _TEMPLATE_PARAMETER.sub(
+            "[^/]+", re.escape(template.rstrip("/")).replace(r"\{", "{").replace(r"\}", "}")
+        )
         compiled = re.compile("^" + pattern + "/?$")
         for method, operation in operations.items():
             if method != "parameters":
@@ -36,8 +37,10 @@ def operation_for(method: str, path: str) -> tuple[str, dict] | None:
 
 def _error_codes() -> dict[str, str]:
     """`code` -> `(status): description`, from the spec's table of codes."""
-    return {code: f"({entry['status']}): {entry['description']}"
-            for code, entry in error_codes().items()}
+    return {
+        code: f"({entry['status']}): {entry['description']}"
+        for code, entry in error_codes().items()
+    }
 
 
 def _first_sentence(text: str) -> str:
@@ -62,8 +65,10 @@ def clause(method: str, path: str, expect: dict) -> str:
         where = f"{method} {path} is not an operation of spec/openapi.yaml"
         return where + (f"; expected status {expect['status']}" if "status" in expect else "")
     template, operation = found
-    parts = [f"{method} {template} ({operation.get('operationId', '?')}: "
-             f"{operation.get('summary', '').strip()})"]
+    parts = [
+        f"{method} {template} ({operation.get('operationId', '?')}: "
+        f"{operation.get('summary', '').strip()})"
+    ]
     statuses = expect.get("status")
     status = statuses[0] if isinstance(statuses, list) else statuses
     if status is not None:

@@ -18,9 +18,18 @@ from typing import Any
 MEDIA_TYPES = ("application/msgpack", "application/x-msgpack", "application/vnd.msgpack")
 
 _DTYPES = {
-    "bool": "?", "int8": "b", "int16": "h", "int32": "i", "int64": "q",
-    "uint8": "B", "uint16": "H", "uint32": "I", "uint64": "Q",
-    "float16": "e", "float32": "f", "float64": "d",
+    "bool": "?",
+    "int8": "b",
+    "int16": "h",
+    "int32": "i",
+    "int64": "q",
+    "uint8": "B",
+    "uint16": "H",
+    "uint32": "I",
+    "uint64": "Q",
+    "float16": "e",
+    "float32": "f",
+    "float64": "d",
 }
 
 
@@ -38,7 +47,7 @@ def unpackb(data: bytes) -> Any:
 def _take(buf: memoryview, pos: int, size: int) -> tuple[bytes, int]:
     if pos + size > len(buf):
         raise MsgpackError("truncated")
-    return bytes(buf[pos:pos + size]), pos + size
+    return bytes(buf[pos : pos + size]), pos + size
 
 
 def _unpack(fmt: str, buf: memoryview, pos: int) -> tuple[Any, int]:
@@ -64,8 +73,18 @@ def _decode(buf: memoryview, pos: int) -> tuple[Any, int]:  # noqa: PLR0911, PLR
     simple = {0xC0: None, 0xC2: False, 0xC3: True}
     if byte in simple:
         return simple[byte], pos
-    lengths = {0xC4: ">B", 0xC5: ">H", 0xC6: ">I", 0xD9: ">B", 0xDA: ">H", 0xDB: ">I",
-               0xDC: ">H", 0xDD: ">I", 0xDE: ">H", 0xDF: ">I"}
+    lengths = {
+        0xC4: ">B",
+        0xC5: ">H",
+        0xC6: ">I",
+        0xD9: ">B",
+        0xDA: ">H",
+        0xDB: ">I",
+        0xDC: ">H",
+        0xDD: ">I",
+        0xDE: ">H",
+        0xDF: ">I",
+    }
     if byte in lengths:
         size, pos = _unpack(lengths[byte], buf, pos)
         if byte <= 0xC6:
@@ -73,8 +92,18 @@ def _decode(buf: memoryview, pos: int) -> tuple[Any, int]:  # noqa: PLR0911, PLR
         if byte <= 0xDB:
             return _str(buf, pos, size)
         return _array(buf, pos, size) if byte <= 0xDD else _map(buf, pos, size)
-    numbers = {0xCA: ">f", 0xCB: ">d", 0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q",
-               0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}
+    numbers = {
+        0xCA: ">f",
+        0xCB: ">d",
+        0xCC: ">B",
+        0xCD: ">H",
+        0xCE: ">I",
+        0xCF: ">Q",
+        0xD0: ">b",
+        0xD1: ">h",
+        0xD2: ">i",
+        0xD3: ">q",
+    }
     if byte in numbers:
         return _unpack(numbers[byte], buf, pos)
     raise MsgpackError(f"type byte 0x{byte:02x} (an extension type, or reserved)")
@@ -130,7 +159,7 @@ def array_values(value: dict) -> Any:
         if len(dims) == 1:
             return items
         step = len(items) // dims[0] if dims[0] else 0
-        return [nest(items[i * step:(i + 1) * step], dims[1:]) for i in range(dims[0])]
+        return [nest(items[i * step : (i + 1) * step], dims[1:]) for i in range(dims[0])]
 
     return nest(flat, shape)
 

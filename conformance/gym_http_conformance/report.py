@@ -53,8 +53,10 @@ def write_line(result: CaseResult, out: TextIO) -> None:
 
 def summary(results: list[CaseResult]) -> str:
     counts = Counter(result.outcome for result in results)
-    text = (f"{counts[PASSED]} passed, {counts[FAILED]} failed, "
-            f"{counts[SKIPPED]} skipped ({len(results)} cases)")
+    text = (
+        f"{counts[PASSED]} passed, {counts[FAILED]} failed, "
+        f"{counts[SKIPPED]} skipped ({len(results)} cases)"
+    )
     failed = [result.case_id for result in results if result.outcome == FAILED]
     if failed:
         text += "\nfailed: " + ", ".join(failed)
@@ -62,7 +64,11 @@ def summary(results: list[CaseResult]) -> str:
 
 
 CONFORMS, DOES_NOT_CONFORM, NOT_IMPLEMENTED, NOT_CHECKED = (
-    "conforms", "does not conform", "not implemented", "not checked")
+    "conforms",
+    "does not conform",
+    "not implemented",
+    "not checked",
+)
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,9 @@ def verdicts(results: list[CaseResult]) -> list[Verdict]:
     table = []
     for profile, members in by_profile(results).items():
         counts = Counter(result.outcome for result in members)
-        table.append(Verdict(profile, counts[PASSED], counts[FAILED], counts[SKIPPED],
-                             verdict_of(members)))
+        table.append(
+            Verdict(profile, counts[PASSED], counts[FAILED], counts[SKIPPED], verdict_of(members))
+        )
     return table
 
 
@@ -137,16 +144,26 @@ def junit_xml(results: list[CaseResult], base_url: str) -> bytes:
     for profile, members in by_profile(results).items():
         counts = Counter(result.outcome for result in members)
         suite = ET.SubElement(
-            root, "testsuite", name=profile, tests=str(len(members)),
-            failures=str(counts[FAILED]), skipped=str(counts[SKIPPED]), errors="0",
+            root,
+            "testsuite",
+            name=profile,
+            tests=str(len(members)),
+            failures=str(counts[FAILED]),
+            skipped=str(counts[SKIPPED]),
+            errors="0",
             time=f"{sum(r.seconds for r in members):.3f}",
         )
         properties = ET.SubElement(suite, "properties")
         ET.SubElement(properties, "property", name="server", value=base_url)
         ET.SubElement(properties, "property", name="verdict", value=verdict_of(members))
         for result in members:
-            case = ET.SubElement(suite, "testcase", classname=f"conformance.{result.topic}",
-                                 name=result.name, time=f"{result.seconds:.3f}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"conformance.{result.topic}",
+                name=result.name,
+                time=f"{result.seconds:.3f}",
+            )
             if result.outcome == FAILED and result.failure:
                 problems = result.failure.problems
                 message = problems[0] if problems else "failed"

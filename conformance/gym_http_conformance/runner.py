@@ -20,8 +20,10 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 # Cases of this profile need the server's token ({{token}} in a case).
 AUTH_PROFILE = "auth"
-NO_TOKEN = ("the auth profile needs the server's token: pass --token TOKEN, set GYM_HTTP_TOKEN, "
-            "or `make conformance TOKEN=...`")
+NO_TOKEN = (
+    "the auth profile needs the server's token: pass --token TOKEN, set GYM_HTTP_TOKEN, "
+    "or `make conformance TOKEN=...`"
+)
 
 
 @dataclass
@@ -40,8 +42,11 @@ class StepFailure:
     @property
     def missing_route(self) -> bool:
         """The server has no such route: 404, 405 or 501 where something else was expected."""
-        return (self.response is not None and self.response.status in (404, 405, 501)
-                and self.response.status not in self.expected_status)
+        return (
+            self.response is not None
+            and self.response.status in (404, 405, 501)
+            and self.response.status not in self.expected_status
+        )
 
 
 @dataclass
@@ -74,8 +79,9 @@ def probe_env(transport: Transport, env_id: str) -> str | None:
     """Create ``env_id`` and close it again; None when that worked, else why not."""
     data = json.dumps({"env_id": env_id}).encode()
     try:
-        response = transport.request("POST", "/v1/envs/", data,
-                                     {"Content-Type": "application/json"})
+        response = transport.request(
+            "POST", "/v1/envs/", data, {"Content-Type": "application/json"}
+        )
     except OSError as error:
         return f"POST /v1/envs/ failed: {error!r}"
     instance_id = resolve(response.body, "/instance_id")  # MISSING when not JSON
@@ -115,9 +121,11 @@ class EnvAvailability:
 # The conformance fixture environment, registered by importing this package's
 # allspaces module into the server (reference server: --import MODULE).
 FIXTURE_NAMESPACE = "GymHttpTest/"
-FIXTURE_HINT = ("; it is this suite's fixture: a Python server registers it by importing "
-                "gym_http_conformance.allspaces (gym-http-server: "
-                "--import gym_http_conformance.allspaces)")
+FIXTURE_HINT = (
+    "; it is this suite's fixture: a Python server registers it by importing "
+    "gym_http_conformance.allspaces (gym-http-server: "
+    "--import gym_http_conformance.allspaces)"
+)
 
 
 TOKEN_HINT = "; the server needs a token: " + NO_TOKEN.split(": ", 1)[1]
@@ -130,10 +138,15 @@ def how_to_lift(missing: dict[str, str]) -> str:
     return FIXTURE_HINT if any(i.startswith(FIXTURE_NAMESPACE) for i in missing) else ""
 
 
-def run_cases(base_url: str, case_files: Iterable[CaseFile], *, select: str = "",
-              profiles: Iterable[str] | None = None,
-              on_result: Callable[[CaseResult], None] | None = None,
-              token: str | None = None) -> list[CaseResult]:
+def run_cases(
+    base_url: str,
+    case_files: Iterable[CaseFile],
+    *,
+    select: str = "",
+    profiles: Iterable[str] | None = None,
+    on_result: Callable[[CaseResult], None] | None = None,
+    token: str | None = None,
+) -> list[CaseResult]:
     """Run every case (whose ``topic/name`` contains ``select``, of the given
     ``profiles``, all when None) against ``base_url``, sending ``token`` as a
     bearer token on every request when given."""
@@ -154,13 +167,13 @@ def run_cases(base_url: str, case_files: Iterable[CaseFile], *, select: str = ""
     return results
 
 
-def run_case(transport: Transport, topic: str, case: dict,
-             envs: EnvAvailability | set[str] | None) -> CaseResult:
+def run_case(
+    transport: Transport, topic: str, case: dict, envs: EnvAvailability | set[str] | None
+) -> CaseResult:
     """One case; ``envs`` may also be a set of registered ids, or None to probe."""
     if not isinstance(envs, EnvAvailability):
         envs = EnvAvailability(transport, envs)
-    result = CaseResult(topic, case["name"], case["description"], PASSED,
-                        case.get("profile", "v1"))
+    result = CaseResult(topic, case["name"], case["description"], PASSED, case.get("profile", "v1"))
     token = getattr(transport, "token", None)
     if result.profile == AUTH_PROFILE and not token:
         result.outcome = SKIPPED
@@ -169,8 +182,11 @@ def run_case(transport: Transport, topic: str, case: dict,
     missing = envs.missing(case.get("requires_envs", []))
     if missing:
         result.outcome = SKIPPED
-        result.reason = "cannot create " + "; ".join(
-            f"{env_id} ({why})" for env_id, why in missing.items()) + how_to_lift(missing)
+        result.reason = (
+            "cannot create "
+            + "; ".join(f"{env_id} ({why})" for env_id, why in missing.items())
+            + how_to_lift(missing)
+        )
         return result
     started = time.monotonic()
     variables: dict[str, Any] = {"token": token} if token else {}
@@ -195,8 +211,10 @@ def run_case(transport: Transport, topic: str, case: dict,
 def encode_request(request: dict, variables: dict[str, Any]) -> tuple[str, str, bytes | None, dict]:
     """Method, path, body bytes and headers of a step, placeholders filled in."""
     path = substitute_text(request["path"], variables)
-    headers = {name: substitute_text(value, variables)
-               for name, value in request.get("headers", {}).items()}
+    headers = {
+        name: substitute_text(value, variables)
+        for name, value in request.get("headers", {}).items()
+    }
     data = None
     if "body" in request:
         body = substitute(request["body"], variables)
@@ -208,15 +226,21 @@ def encode_request(request: dict, variables: dict[str, Any]) -> tuple[str, str, 
     return request["method"], path, data, headers
 
 
-def run_step(transport: Transport, index: int, step: dict, variables: dict[str, Any],
-             *, check: bool = True) -> StepFailure | None:
+def run_step(
+    transport: Transport, index: int, step: dict, variables: dict[str, Any], *, check: bool = True
+) -> StepFailure | None:
     try:
         method, path, data, headers = encode_request(step["request"], variables)
     except UnsetVariable as error:
         if not check:
             raise
-        return StepFailure(index, step["request"]["method"], step["request"]["path"], None,
-                           [f"cannot build the request: {error}"])
+        return StepFailure(
+            index,
+            step["request"]["method"],
+            step["request"]["path"],
+            None,
+            [f"cannot build the request: {error}"],
+        )
     shown_body = data.decode("utf-8", errors="replace") if data is not None else None
     try:
         response = transport.request(method, path, data, headers)
@@ -236,9 +260,16 @@ def run_step(transport: Transport, index: int, step: dict, variables: dict[str, 
             variables[name] = value
     if problems:
         expected = expect.get("status", [])
-        return StepFailure(index, method, path, shown_body, problems, response,
-                           expected if isinstance(expected, list) else [expected],
-                           clause(method, path, expect))
+        return StepFailure(
+            index,
+            method,
+            path,
+            shown_body,
+            problems,
+            response,
+            expected if isinstance(expected, list) else [expected],
+            clause(method, path, expect),
+        )
     return None
 
 

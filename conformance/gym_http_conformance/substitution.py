@@ -38,8 +38,12 @@ def substitute(template: Any, variables: dict[str, Any]) -> Any:
     if isinstance(template, list):
         return [substitute(item, variables) for item in template]
     if isinstance(template, dict):
-        return {substitute(key, variables) if isinstance(key, str) else key:
-                substitute(value, variables) for key, value in template.items()}
+        return {
+            substitute(key, variables) if isinstance(key, str) else key: substitute(
+                value, variables
+            )
+            for key, value in template.items()
+        }
     return template
 
 

@@ -36,14 +36,21 @@ class Transport:
         # names no Authorization header of its own.
         self.token = token
 
-    def request(self, method: str, path: str, data: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Response:
-        connection_class = (http.client.HTTPSConnection if self.scheme == "https"
-                            else http.client.HTTPConnection)
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        connection_class = (
+            http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+        )
         connection = connection_class(self.netloc, timeout=self.timeout)
         try:
-            connection.request(method, self.prefix + path, body=data,
-                               headers=with_auth(headers or {}, self.token))
+            connection.request(
+                method, self.prefix + path, body=data, headers=with_auth(headers or {}, self.token)
+            )
             raw = connection.getresponse()
             payload = raw.read()
             response_headers = {name.lower(): value for name, value in raw.getheaders()}
@@ -63,8 +70,11 @@ def with_auth(headers: dict[str, str], token: str | None) -> dict[str, str]:
     """The step's headers, with the runner's token unless the step names an
     Authorization header itself; an empty one means "send none"."""
     if any(name.lower() == "authorization" for name in headers):
-        return {name: value for name, value in headers.items()
-                if not (name.lower() == "authorization" and value == "")}
+        return {
+            name: value
+            for name, value in headers.items()
+            if not (name.lower() == "authorization" and value == "")
+        }
     if token:
         return {**headers, "Authorization": f"Bearer {token}"}
     return headers

@@ -44,8 +44,9 @@ def reference_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def token_reference_url() -> Iterator[str]:
     """The reference server requiring TOKEN, for the auth profile."""
-    with running_server("--import", FIXTURE_MODULE, "--max-envs", "256",
-                        env={"GYM_HTTP_SERVER_TOKEN": TOKEN}) as url:
+    with running_server(
+        "--import", FIXTURE_MODULE, "--max-envs", "256", env={"GYM_HTTP_SERVER_TOKEN": TOKEN}
+    ) as url:
         yield url
 
 
@@ -54,8 +55,9 @@ def fuzz_reference_url() -> Iterator[str]:
     """A reference server requiring TOKEN for schemathesis alone: the fuzz
     leaves instances and batches open, and they must not use up the room
     (--max-envs, the process budget) that the profile runs count on."""
-    with running_server("--import", FIXTURE_MODULE, "--max-envs", "256",
-                        env={"GYM_HTTP_SERVER_TOKEN": TOKEN}) as url:
+    with running_server(
+        "--import", FIXTURE_MODULE, "--max-envs", "256", env={"GYM_HTTP_SERVER_TOKEN": TOKEN}
+    ) as url:
         yield url
 
 

@@ -21,9 +21,16 @@ from gym_http_server import create_app
 from gym_http_server.config import Parts, ServerConfig
 from gym_http_server.instances import InstanceTable
 
-STATUS_TEXT = {200: "OK", 204: "No Content", 308: "Permanent Redirect", 400: "Bad Request",
-               404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
-               501: "Not Implemented"}
+STATUS_TEXT = {
+    200: "OK",
+    204: "No Content",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,13 @@ class Faulty:
         request = Request(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), body)
 
         def forward(req: Request) -> Answer:
-            inner = dict(environ, REQUEST_METHOD=req.method, PATH_INFO=req.path,
-                         CONTENT_LENGTH=str(len(req.body)), **{"wsgi.input": io.BytesIO(req.body)})
+            inner = dict(
+                environ,
+                REQUEST_METHOD=req.method,
+                PATH_INFO=req.path,
+                CONTENT_LENGTH=str(len(req.body)),
+                **{"wsgi.input": io.BytesIO(req.body)},
+            )
             captured = {}
 
             def capture(status, headers, exc_info=None):
@@ -189,8 +201,11 @@ def unknown_instance_coded_bad_request(req, forward):
 def trailing_slash_required(req, forward):
     """Paths without their trailing slash are 404."""
     if req.path.startswith("/v1/") and not req.path.endswith("/"):
-        return Answer(404, [("Content-Type", "application/json")],
-                      b'{"message": "404 Not Found", "code": "not_found"}')
+        return Answer(
+            404,
+            [("Content-Type", "application/json")],
+            b'{"message": "404 Not Found", "code": "not_found"}',
+        )
     return forward(req)
 
 
@@ -227,10 +242,19 @@ def msgpack_reward_differs(req, forward):
 
 
 MIDDLEWARE_FAULTS: dict[str, Fault] = {
-    fault.__name__: fault for fault in [
-        close_answers_200, step_lacks_truncated, reward_is_a_string, done_always_false,
-        seed_ignored, invalid_action_is_500, accepts_out_of_space_action, close_is_a_no_op,
-        unknown_instance_coded_bad_request, trailing_slash_required, sample_outside_space,
+    fault.__name__: fault
+    for fault in [
+        close_answers_200,
+        step_lacks_truncated,
+        reward_is_a_string,
+        done_always_false,
+        seed_ignored,
+        invalid_action_is_500,
+        accepts_out_of_space_action,
+        close_is_a_no_op,
+        unknown_instance_coded_bad_request,
+        trailing_slash_required,
+        sample_outside_space,
         msgpack_reward_differs,
         errors_in_plain_text,
     ]

@@ -39,15 +39,24 @@ ORIGINAL_ROUTES = [  # (method, path pattern), as openai/gym-http-api's Flask ap
 ]
 # Routes whose handler never read the body: any body at all was fine.
 BODY_IGNORED = re.compile(rf"/v1/envs/{_ID}/(reset|close|monitor/close)/")
-ORIGINAL_400_CODES = {"unknown_instance", "missing_parameter", "malformed_env_id",
-                      "unknown_env_id", "deprecated_env_id"}
+ORIGINAL_400_CODES = {
+    "unknown_instance",
+    "missing_parameter",
+    "malformed_env_id",
+    "unknown_env_id",
+    "deprecated_env_id",
+}
 FLASK_404 = b"<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
 FLASK_500 = b"<!doctype html>\n<title>500 Internal Server Error</title>\n"
 
 
 def _html(status: int, body: bytes, extra: list[tuple[str, str]] | None = None) -> Answer:
-    return Answer(status, [("Content-Type", "text/html; charset=utf-8"),
-                           ("Content-Length", str(len(body)))] + (extra or []), body)
+    return Answer(
+        status,
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+        + (extra or []),
+        body,
+    )
 
 
 def _route(method: str, path: str) -> str:
@@ -88,8 +97,12 @@ def legacy_answers(req: Request, forward) -> Answer:
         return _html(308, b"", [("Location", req.path + "/")])
     body = req.json()
     reads_body = not BODY_IGNORED.fullmatch(req.path)
-    if req.method == "POST" and reads_body and req.body.strip() and not isinstance(
-            body, (dict, type(None))):
+    if (
+        req.method == "POST"
+        and reads_body
+        and req.body.strip()
+        and not isinstance(body, (dict, type(None)))
+    ):
         return _html(500, FLASK_500)
     answer = forward(_original_request(req))
     data = answer.json()

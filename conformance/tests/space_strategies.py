@@ -31,7 +31,7 @@ def _nest(flat: list, shape: list[int]):
     if not shape:
         return flat[0]
     size = len(flat) // shape[0] if shape[0] else 0
-    return [_nest(flat[i * size:(i + 1) * size], shape[1:]) for i in range(shape[0])]
+    return [_nest(flat[i * size : (i + 1) * size], shape[1:]) for i in range(shape[0])]
 
 
 def _bound(value) -> float:
@@ -54,22 +54,25 @@ def _box(d: dict) -> st.SearchStrategy:
         if integral:
             elements.append(st.integers(math.ceil(low), math.floor(high)))
         else:
-            elements.append(st.floats(low, high, width=width, allow_nan=False,
-                                      allow_infinity=False).map(float))
+            elements.append(
+                st.floats(low, high, width=width, allow_nan=False, allow_infinity=False).map(float)
+            )
     return st.tuples(*elements).map(lambda flat: _nest(list(flat), shape))
 
 
 def _multi_binary(d: dict) -> st.SearchStrategy:
     shape = d["shape"]
-    return st.lists(st.integers(0, 1), min_size=math.prod(shape),
-                    max_size=math.prod(shape)).map(lambda flat: _nest(flat, shape))
+    return st.lists(st.integers(0, 1), min_size=math.prod(shape), max_size=math.prod(shape)).map(
+        lambda flat: _nest(flat, shape)
+    )
 
 
 def _multi_discrete(d: dict) -> st.SearchStrategy:
     shape = d["shape"]
     nvec, start = _flatten(d["nvec"]), _flatten(d["start"])
     return st.tuples(*[st.integers(s, s + n - 1) for n, s in zip(nvec, start, strict=True)]).map(
-        lambda flat: _nest(list(flat), shape))
+        lambda flat: _nest(list(flat), shape)
+    )
 
 
 def _tuple(d: dict) -> st.SearchStrategy:
@@ -81,8 +84,9 @@ def _dict(d: dict) -> st.SearchStrategy:
 
 
 def _text(d: dict) -> st.SearchStrategy:
-    return st.text(alphabet=st.sampled_from(d["charset"]), min_size=d["min_length"],
-                   max_size=d["max_length"])
+    return st.text(
+        alphabet=st.sampled_from(d["charset"]), min_size=d["min_length"], max_size=d["max_length"]
+    )
 
 
 def _sequence(d: dict) -> st.SearchStrategy:
@@ -107,8 +111,11 @@ SPACE_KINDS = frozenset(_KINDS)
 def kinds_in(description: dict) -> set[str]:
     """Every space kind a description contains, nested ones included."""
     found = {description["name"]}
-    for sub in description.get("spaces", []) if isinstance(description.get("spaces"), list) \
-            else (description.get("spaces") or {}).values():
+    for sub in (
+        description.get("spaces", [])
+        if isinstance(description.get("spaces"), list)
+        else (description.get("spaces") or {}).values()
+    ):
         found |= kinds_in(sub)
     if "feature_space" in description:
         found |= kinds_in(description["feature_space"])

@@ -50,19 +50,32 @@ def legacy_url():
         yield url
 
 
-@pytest.mark.parametrize("profiles, status, suites", [
-    ("legacy", 0, ["legacy"]),
-    ("legacy v1", 1, ["legacy", "v1"]),
-])
-def test_check_step_exits_by_the_verdict_of_its_profiles(legacy_url, tmp_path, profiles, status,
-                                                          suites):
+@pytest.mark.parametrize(
+    "profiles, status, suites",
+    [
+        ("legacy", 0, ["legacy"]),
+        ("legacy v1", 1, ["legacy", "v1"]),
+    ],
+)
+def test_check_step_exits_by_the_verdict_of_its_profiles(
+    legacy_url, tmp_path, profiles, status, suites
+):
     check = step("Check the server")
     report = tmp_path / "report.xml"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "CONFORMANCE_URL": legacy_url, "CONFORMANCE_PROFILES": profiles,
-           "CONFORMANCE_JUNIT": str(report)}
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"]],
-                          env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "CONFORMANCE_URL": legacy_url,
+        "CONFORMANCE_PROFILES": profiles,
+        "CONFORMANCE_JUNIT": str(report),
+    }
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == status, done.stdout + done.stderr
     names = [suite.get("name") for suite in ET.parse(report).getroot().findall("testsuite")]
     assert names == suites

@@ -29,8 +29,17 @@ def test_case_schema_is_a_valid_json_schema():
 
 def test_every_topic_the_suite_promises_has_a_file():
     topics = {path.stem for path in CASE_PATHS}
-    assert {"lifecycle", "envs", "reset", "step", "spaces", "errors", "legacy",
-            "recording", "service"} <= topics
+    assert {
+        "lifecycle",
+        "envs",
+        "reset",
+        "step",
+        "spaces",
+        "errors",
+        "legacy",
+        "recording",
+        "service",
+    } <= topics
 
 
 @pytest.mark.parametrize("path", CASE_PATHS, ids=lambda p: p.name)
@@ -105,9 +114,14 @@ def test_legacy_and_v1_both_have_cases():
 
 
 EXTENSION_ROUTES = {  # path fragment -> the profile that owns it
-    "/v1/registry": "registry", "/render": "render", "/monitor/": "recording",
-    "/v1/upload": "results", "/healthz": "service", "/openapi.yaml": "service",
-    "/v1/shutdown": "service", "/v1/vector_envs": "vector",
+    "/v1/registry": "registry",
+    "/render": "render",
+    "/monitor/": "recording",
+    "/v1/upload": "results",
+    "/healthz": "service",
+    "/openapi.yaml": "service",
+    "/v1/shutdown": "service",
+    "/v1/vector_envs": "vector",
 }
 
 
@@ -136,8 +150,10 @@ def test_legacy_cases_check_nothing_the_original_did_not_have():
                 where = (case_file.topic, case["name"], step["request"]["path"])
                 assert not {"code", "schema"} & set(step.get("expect", {})), where
                 path = re.sub(r"\{\{[a-z0-9_]+\}\}", "x", step["request"]["path"])
-                assert any(method == step["request"]["method"] and re.fullmatch(pattern, path)
-                           for method, pattern in ORIGINAL_ROUTES), where
+                assert any(
+                    method == step["request"]["method"] and re.fullmatch(pattern, path)
+                    for method, pattern in ORIGINAL_ROUTES
+                ), where
 
 
 def test_every_expected_code_comes_with_the_status_the_table_gives_it():

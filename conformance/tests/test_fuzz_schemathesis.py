@@ -46,15 +46,32 @@ from gym_http_conformance.cases import package_file
 MAX_EXAMPLES = 80
 
 INSTANCE_OPERATIONS = [
-    "describeEnv", "deleteEnv", "resetEnv", "stepEnv", "renderEnv", "closeEnv",
-    "actionSpace", "sampleAction", "containsActionByPath", "containsAction",
-    "observationSpace", "containsObservation", "monitorStart", "monitorClose",
-    "actionSpaceJsonSchema", "observationSpaceJsonSchema", "resetEnvGroup",
+    "describeEnv",
+    "deleteEnv",
+    "resetEnv",
+    "stepEnv",
+    "renderEnv",
+    "closeEnv",
+    "actionSpace",
+    "sampleAction",
+    "containsActionByPath",
+    "containsAction",
+    "observationSpace",
+    "containsObservation",
+    "monitorStart",
+    "monitorClose",
+    "actionSpaceJsonSchema",
+    "observationSpaceJsonSchema",
+    "resetEnvGroup",
 ]
 
 # A batch's operations answer an unknown id with 404 unknown_vector.
 VECTOR_OPERATIONS = [
-    "describeVectorEnv", "deleteVectorEnv", "resetVectorEnv", "stepVectorEnv", "closeVectorEnv",
+    "describeVectorEnv",
+    "deleteVectorEnv",
+    "resetVectorEnv",
+    "stepVectorEnv",
+    "closeVectorEnv",
 ]
 
 
@@ -64,39 +81,73 @@ VECTOR_OPERATIONS = [
 # x-error-codes). So these operations may answer 504 to a schema-valid
 # request; any other 5xx is still a server error.
 DEADLINED = [
-    "resetEnv", "stepEnv", "renderEnv", "createEnvGroup", "resetEnvGroup",
-    "resetVectorEnv", "stepVectorEnv",
+    "resetEnv",
+    "stepEnv",
+    "renderEnv",
+    "createEnvGroup",
+    "resetEnvGroup",
+    "resetVectorEnv",
+    "stepVectorEnv",
 ]
 NOT_SERVER_ERRORS = ["2XX", "3XX", "4XX", 504]
 
 
 def fuzz_config() -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict({
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
-        "checks": {"enabled": True, "use_after_free": {"enabled": False},
-                   "ensure_resource_availability": {"enabled": False}},
-        "auth": {"openapi": {"bearerAuth": {"bearer": TOKEN}}},
-        "operations": [
-            {"include-operation-id": ["createEnv", "createVectorEnv"],
-             "checks": {"positive_data_acceptance": {"expected-statuses": [200, 400, 429]}}},
-            {"include-operation-id": ["createEnvGroup"],
-             "checks": {"positive_data_acceptance": {"expected-statuses": [200, 400, 429, 504]},
-                        "not_a_server_error": {"expected-statuses": NOT_SERVER_ERRORS}}},
-            {"include-operation-id": [op for op in VECTOR_OPERATIONS if op not in DEADLINED],
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400, 404]}}},
-            {"include-operation-id": [op for op in VECTOR_OPERATIONS if op in DEADLINED],
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400, 404, 504]},
-                        "not_a_server_error": {"expected-statuses": NOT_SERVER_ERRORS}}},
-            {"include-operation-id": [*[op for op in INSTANCE_OPERATIONS if op not in DEADLINED],
-                                      "upload"],
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400]}}},
-            {"include-operation-id": [op for op in INSTANCE_OPERATIONS if op in DEADLINED],
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400, 504]},
-                        "not_a_server_error": {"expected-statuses": NOT_SERVER_ERRORS}}},
-            {"include-operation-id": "getSpec",
-             "checks": {"response_schema_conformance": {"enabled": False}}},
-        ],
-    })
+    return SchemathesisConfig.from_dict(
+        {
+            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
+            "checks": {
+                "enabled": True,
+                "use_after_free": {"enabled": False},
+                "ensure_resource_availability": {"enabled": False},
+            },
+            "auth": {"openapi": {"bearerAuth": {"bearer": TOKEN}}},
+            "operations": [
+                {
+                    "include-operation-id": ["createEnv", "createVectorEnv"],
+                    "checks": {"positive_data_acceptance": {"expected-statuses": [200, 400, 429]}},
+                },
+                {
+                    "include-operation-id": ["createEnvGroup"],
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": [200, 400, 429, 504]},
+                        "not_a_server_error": {"expected-statuses": NOT_SERVER_ERRORS},
+                    },
+                },
+                {
+                    "include-operation-id": [op for op in VECTOR_OPERATIONS if op not in DEADLINED],
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": ["2XX", 400, 404]}
+                    },
+                },
+                {
+                    "include-operation-id": [op for op in VECTOR_OPERATIONS if op in DEADLINED],
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": ["2XX", 400, 404, 504]},
+                        "not_a_server_error": {"expected-statuses": NOT_SERVER_ERRORS},
+                    },
+                },
+                {
+                    "include-operation-id": [
+                        *[op for op in INSTANCE_OPERATIONS if op not in DEADLINED],
+                        "upload",
+                    ],
+                    "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", 400]}},
+                },
+                {
+                    "include-operation-id": [op for op in INSTANCE_OPERATIONS if op in DEADLINED],
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": ["2XX", 400, 504]},
+                        "not_a_server_error": {"expected-statuses": NOT_SERVER_ERRORS},
+                    },
+                },
+                {
+                    "include-operation-id": "getSpec",
+                    "checks": {"response_schema_conformance": {"enabled": False}},
+                },
+            ],
+        }
+    )
 
 
 @schemathesis.serializer("application/msgpack")
@@ -110,8 +161,9 @@ schema = schemathesis.openapi.from_path(package_file("openapi.yaml"), config=fuz
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None,
-                     suppress_health_check=list(hypothesis.HealthCheck))
+@hypothesis.settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(hypothesis.HealthCheck)
+)
 def test_stateless_fuzzing_finds_nothing(case, fuzz_reference_url):
     case.call_and_validate(base_url=fuzz_reference_url)
 
@@ -123,10 +175,15 @@ def state_machine(fuzz_reference_url):
 
 
 def test_stateful_fuzzing_finds_nothing(state_machine):
-    state_machine.run(settings=hypothesis.settings(
-        max_examples=60, stateful_step_count=10, deadline=None, derandomize=True,
-        suppress_health_check=list(hypothesis.HealthCheck),
-    ))
+    state_machine.run(
+        settings=hypothesis.settings(
+            max_examples=60,
+            stateful_step_count=10,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+    )
 
 
 # What an independent run does beyond the tests above, in a bounded time:
@@ -161,11 +218,13 @@ def live_ids(fuzz_reference_url):
     """A reset CartPole and a reset batch of three, closed afterwards."""
     import httpx
 
-    with httpx.Client(base_url=fuzz_reference_url, timeout=60,
-                      headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+    with httpx.Client(
+        base_url=fuzz_reference_url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as http:
         iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
-        vid = http.post("/v1/vector_envs/",
-                        json={"env_id": "CartPole-v1", "num_envs": 3}).json()["vector_id"]
+        vid = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3}).json()[
+            "vector_id"
+        ]
         http.post(f"/v1/envs/{iid}/reset/")
         http.post(f"/v1/vector_envs/{vid}/reset/")
         yield {"instance_id": iid, "vector_id": vid}
@@ -181,8 +240,12 @@ def test_engine_run_with_live_ids_finds_nothing(answers, live_ids, fuzz_referenc
     config = fuzz_config()
     config.max_time = LIVE_SECONDS
     live = schemathesis.openapi.from_path(package_file("openapi.yaml"), config=config)
-    live.config.update(base_url=fuzz_reference_url, continue_on_failure=True,
-                       headers={"Accept": ACCEPT[answers]}, parameters=dict(live_ids))
+    live.config.update(
+        base_url=fuzz_reference_url,
+        continue_on_failure=True,
+        headers={"Accept": ACCEPT[answers]},
+        parameters=dict(live_ids),
+    )
     live = live.exclude(operation_id=ENDING_OPERATIONS)
     cases, failures = 0, []
     for event in engine_for(live).execute():
@@ -190,9 +253,17 @@ def test_engine_run_with_live_ids_finds_nothing(answers, live_ids, fuzz_referenc
             cases += len(event.recorder.cases)
             for case_id, checks in event.recorder.checks.items():
                 case = event.recorder.cases[case_id].value
-                failures += [(event.recorder.label, check.name, check.failure_info.failure.title,
-                              repr(case.body)[:200], repr(case.query)[:100])
-                             for check in checks if check.status == Status.FAILURE]
+                failures += [
+                    (
+                        event.recorder.label,
+                        check.name,
+                        check.failure_info.failure.title,
+                        repr(case.body)[:200],
+                        repr(case.query)[:100],
+                    )
+                    for check in checks
+                    if check.status == Status.FAILURE
+                ]
         elif isinstance(event, events.NonFatalError | events.FatalError):
             failures.append((getattr(event, "label", "engine"), "error", str(event.info)))
     print(f"{answers}: {cases} cases, {len(failures)} failures")

@@ -103,9 +103,14 @@ def test_legacy_emulation_fails_v1_with_readable_reasons(legacy_results):
 
 
 def test_failure_shows_a_cut_short_response(legacy_url):
-    case = {"name": "long", "profile": "v1", "description": "A 404 page where JSON was expected.",
-            "steps": [{"request": {"method": "GET", "path": "/openapi.yaml"},
-                       "expect": {"status": 200}}]}
+    case = {
+        "name": "long",
+        "profile": "v1",
+        "description": "A 404 page where JSON was expected.",
+        "steps": [
+            {"request": {"method": "GET", "path": "/openapi.yaml"}, "expect": {"status": 200}}
+        ],
+    }
     [result] = run_cases(legacy_url, [CaseFile(None, "t", "", [case])])
     text = describe_failure(result.failure)
     assert "response: 404 <!doctype html>" in text
@@ -116,13 +121,25 @@ def test_env_ids_are_probed_where_there_is_no_registry():
     """The emulation has no /v1/registry/: the runner creates and closes each
     id once, runs cases whose ids exist, and skips the others, saying why."""
     cases = [
-        {"name": "probes_left_nothing", "profile": "legacy", "description": "x",
-         "requires_envs": ["CartPole-v1", "FrozenLake-v1"],
-         "steps": [{"request": {"method": "GET", "path": "/v1/envs/"},
-                    "expect": {"status": 200, "assert": [{"pointer": "/all_envs", "length": 0}]}}]},
-        {"name": "needs_a_missing_env", "profile": "legacy", "description": "x",
-         "requires_envs": ["CartPole-v1", "NoSuchEnvironment-v3"],
-         "steps": [{"request": {"method": "GET", "path": "/v1/envs/"}}]},
+        {
+            "name": "probes_left_nothing",
+            "profile": "legacy",
+            "description": "x",
+            "requires_envs": ["CartPole-v1", "FrozenLake-v1"],
+            "steps": [
+                {
+                    "request": {"method": "GET", "path": "/v1/envs/"},
+                    "expect": {"status": 200, "assert": [{"pointer": "/all_envs", "length": 0}]},
+                }
+            ],
+        },
+        {
+            "name": "needs_a_missing_env",
+            "profile": "legacy",
+            "description": "x",
+            "requires_envs": ["CartPole-v1", "NoSuchEnvironment-v3"],
+            "steps": [{"request": {"method": "GET", "path": "/v1/envs/"}}],
+        },
     ]
     with serving(legacy_app()) as fresh_url:
         passed, skipped = run_cases(fresh_url, [CaseFile(None, "probe", "", cases)])
@@ -138,8 +155,12 @@ def test_profile_selection_runs_only_that_profile(legacy_url):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gym_http_conformance", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "gym_http_conformance", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_exits_zero_when_the_selected_profile_conforms(legacy_url, tmp_path):
@@ -155,15 +176,16 @@ def test_cli_prints_a_verdict_per_profile_and_fails_on_any(legacy_url, tmp_path)
     report = tmp_path / "all.xml"
     done = run_cli(legacy_url, "--junit", str(report))
     assert done.returncode == 1
-    table = done.stdout[done.stdout.index("profile    passed"):].splitlines()
+    table = done.stdout[done.stdout.index("profile    passed") :].splitlines()
     rows = {line.split()[0]: line for line in table[1:]}
     assert rows["legacy"].endswith("conforms") and rows["v1"].endswith("does not conform")
     assert rows["registry"].endswith("not implemented")
     suites = ET.parse(report).getroot().findall("testsuite")
     names = [suite.get("name") for suite in suites]
     assert names == [p for p in PROFILES if p in names] and {"legacy", "v1"} <= set(names)
-    verdict = {s.get("name"): s.find("properties/property[@name='verdict']").get("value")
-               for s in suites}
+    verdict = {
+        s.get("name"): s.find("properties/property[@name='verdict']").get("value") for s in suites
+    }
     assert verdict["v1"] == DOES_NOT_CONFORM and verdict["legacy"] == CONFORMS
 
 
@@ -173,10 +195,21 @@ def test_cli_refuses_an_unknown_profile():
 
 
 def test_a_case_file_without_profiles_is_refused(tmp_path):
-    (tmp_path / "old.json").write_text(json.dumps({
-        "topic": "old", "description": "x",
-        "cases": [{"name": "a", "description": "x",
-                   "steps": [{"request": {"method": "GET", "path": "/healthz"}}]}]}))
+    (tmp_path / "old.json").write_text(
+        json.dumps(
+            {
+                "topic": "old",
+                "description": "x",
+                "cases": [
+                    {
+                        "name": "a",
+                        "description": "x",
+                        "steps": [{"request": {"method": "GET", "path": "/healthz"}}],
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(ValueError, match="needs one of"):
         load_case_files(tmp_path)
 
@@ -188,14 +221,19 @@ def result(outcome: str, status: int | None = None, expected: int = 200) -> Case
     return CaseResult("t", "c", "d", outcome, "v1", failure=failure)
 
 
-@pytest.mark.parametrize("outcomes, verdict", [
-    ([result(PASSED), result(SKIPPED)], CONFORMS),
-    ([result(SKIPPED)], NOT_CHECKED),
-    ([result(FAILED, 404), result(FAILED, 501), result(FAILED, 405), result(SKIPPED)],
-     NOT_IMPLEMENTED),
-    ([result(FAILED, 404), result(PASSED)], DOES_NOT_CONFORM),
-    ([result(FAILED, 404), result(FAILED, 400)], DOES_NOT_CONFORM),
-    ([result(FAILED, 404, expected=404)], DOES_NOT_CONFORM),
-])
+@pytest.mark.parametrize(
+    "outcomes, verdict",
+    [
+        ([result(PASSED), result(SKIPPED)], CONFORMS),
+        ([result(SKIPPED)], NOT_CHECKED),
+        (
+            [result(FAILED, 404), result(FAILED, 501), result(FAILED, 405), result(SKIPPED)],
+            NOT_IMPLEMENTED,
+        ),
+        ([result(FAILED, 404), result(PASSED)], DOES_NOT_CONFORM),
+        ([result(FAILED, 404), result(FAILED, 400)], DOES_NOT_CONFORM),
+        ([result(FAILED, 404, expected=404)], DOES_NOT_CONFORM),
+    ],
+)
 def test_verdict_of_a_profile(outcomes, verdict):
     assert verdict_of(outcomes) == verdict

@@ -23,8 +23,12 @@ def test_every_case_passes_against_the_reference_server(reference_url):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gym_http_conformance", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gym_http_conformance", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_writes_junit_and_exits_zero_when_all_pass(reference_url, tmp_path):
@@ -55,8 +59,15 @@ def test_cli_exits_non_zero_and_shows_the_failing_exchange(reference_url, tmp_pa
     assert "FAIL wrong/healthz_is_not_teapot" in done.stdout
     assert "GET /healthz" in done.stdout and "expected status 418, got 200" in done.stdout
     assert "spec: GET /healthz (health" in done.stdout
-    assert done.stdout.splitlines()[-1].split() == ["service", "0", "1", "0", "does", "not",
-                                                     "conform"]
+    assert done.stdout.splitlines()[-1].split() == [
+        "service",
+        "0",
+        "1",
+        "0",
+        "does",
+        "not",
+        "conform",
+    ]
     assert len(ET.parse(report).getroot().findall(".//failure")) == 1
 
 

@@ -12,11 +12,20 @@ from space_strategies import SPACE_KINDS, kinds_in, values
 
 from conftest import ALL_SPACES
 
-ENV_IDS = ["CartPole-v1", "FrozenLake-v1", "Taxi-v4", "Blackjack-v1",
-           "MountainCarContinuous-v0", ALL_SPACES]
-FAST = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+ENV_IDS = [
+    "CartPole-v1",
+    "FrozenLake-v1",
+    "Taxi-v4",
+    "Blackjack-v1",
+    "MountainCarContinuous-v0",
+    ALL_SPACES,
+]
+FAST = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture(scope="module")

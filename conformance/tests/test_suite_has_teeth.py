@@ -32,12 +32,27 @@ BREAKS = {
     "unknown_instance_coded_bad_request": {"v1", "recording", "render", "msgpack"},
     # every profile's routes answer without their trailing slash; the legacy
     # ones (sample, contains/{x}) never had one; recording's cases all use it
-    "trailing_slash_required": {"legacy", "v1", "registry", "results", "render", "vector",
-                                "msgpack"},
+    "trailing_slash_required": {
+        "legacy",
+        "v1",
+        "registry",
+        "results",
+        "render",
+        "vector",
+        "msgpack",
+    },
     "sample_outside_space": {"legacy", "v1"},  # sample is an original route
     # every profile but registry has errors, and each must be JSON
-    "errors_in_plain_text": {"legacy", "v1", "recording", "results", "render", "service",
-                             "vector", "msgpack"},
+    "errors_in_plain_text": {
+        "legacy",
+        "v1",
+        "recording",
+        "results",
+        "render",
+        "service",
+        "vector",
+        "msgpack",
+    },
     # an instance created with a render mode drives another's environment, and
     # a recorded one counts another's episodes
     "instances_share_state": {"v1", "render", "recording", "results", "msgpack"},
@@ -63,8 +78,11 @@ def test_broken_server_fails_the_profiles_it_breaks(fault):
     with serving(broken_app(fault)) as url:
         results = run_cases(url, load_case_files())
     # Broken apps take no token: the auth profile is not checked on them.
-    failing = {v.profile for v in verdicts(results)
-               if v.verdict != CONFORMS and not (v.profile == "auth" and v.verdict == NOT_CHECKED)}
+    failing = {
+        v.profile
+        for v in verdicts(results)
+        if v.verdict != CONFORMS and not (v.profile == "auth" and v.verdict == NOT_CHECKED)
+    }
     caught = [r.case_id for r in results if r.outcome == FAILED]
     print(f"{fault}: caught by {len(caught)} cases: {', '.join(caught[:6])}")
     assert failing == BREAKS[fault]

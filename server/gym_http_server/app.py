@@ -67,8 +67,9 @@ class App(falcon.App):
         self.service = service
 
 
-def create_app(config: ServerConfig | None = None, /, *, parts: Parts | None = None,
-               **options) -> App:
+def create_app(
+    config: ServerConfig | None = None, /, *, parts: Parts | None = None, **options
+) -> App:
     """The WSGI app for any WSGI server (gunicorn, granian, uwsgi...), tied to
     a running service built from ``config`` (or ServerConfig ``options``,
     ``max_envs=8``): its backend, its tables and, with ``env_ttl``, its
@@ -115,8 +116,11 @@ def middleware(parts: Parts) -> list:
     config, stack = parts.config, [SecurityHeaders()]
     if config.cors_origins:
         origins = "*" if "*" in config.cors_origins else list(config.cors_origins)
-        stack.append(falcon.CORSMiddleware(allow_origins=origins,
-                                           expose_headers=["Retry-After", "WWW-Authenticate"]))
+        stack.append(
+            falcon.CORSMiddleware(
+                allow_origins=origins, expose_headers=["Retry-After", "WWW-Authenticate"]
+            )
+        )
     stack.append(RequestMetrics(parts.metrics))
     if config.token:
         stack.append(TokenAuth(config.token))

@@ -40,8 +40,10 @@ def token_from_environment() -> str | None:
 
 def is_open(path: str) -> bool:
     path = path.rstrip("/") or "/"
-    return any(path == route or (route.endswith("/*") and path.startswith(route[:-1]))
-               for route in OPEN_ROUTES)
+    return any(
+        path == route or (route.endswith("/*") and path.startswith(route[:-1]))
+        for route in OPEN_ROUTES
+    )
 
 
 def read_token_file(path: str) -> str:

@@ -96,10 +96,16 @@ class ServerConfig:
             at_least("worker_memory_mib", self.worker_memory_mib, 1)
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend: '{self.backend}' is not one of {', '.join(BACKENDS)}")
-        if self.backend != "ray" and (self.ray_address or self.env_num_cpus is not None
-                                      or self.env_resources or self.env_scheduling != "default"):
-            raise ConfigError("ray_address, env_num_cpus, env_resources and env_scheduling "
-                              "need backend 'ray' (--backend ray)")
+        if self.backend != "ray" and (
+            self.ray_address
+            or self.env_num_cpus is not None
+            or self.env_resources
+            or self.env_scheduling != "default"
+        ):
+            raise ConfigError(
+                "ray_address, env_num_cpus, env_resources and env_scheduling "
+                "need backend 'ray' (--backend ray)"
+            )
         if self.env_scheduling not in ("default", "spread"):
             raise ConfigError(f"env_scheduling: '{self.env_scheduling}' is not default or spread")
         for name, amount in self.env_resources:
@@ -165,13 +171,18 @@ class Parts:
 
     def __post_init__(self) -> None:
         allowed = self.config.allow_kwargs
-        self.kwargs_policy = KwargsPolicy(self.config.max_kwargs_bytes,
-                                          parse_allowed(allowed) if allowed else None)
+        self.kwargs_policy = KwargsPolicy(
+            self.config.max_kwargs_bytes, parse_allowed(allowed) if allowed else None
+        )
         if self.vectors is None:
             self.vectors = VectorTable(self.table.capacity)
         if self.metrics is None:
-            self.metrics = Metrics(self.table.__len__, self.broken_count, self.vectors.__len__,
-                                   lambda: self.table.capacity.used)
+            self.metrics = Metrics(
+                self.table.__len__,
+                self.broken_count,
+                self.vectors.__len__,
+                lambda: self.table.capacity.used,
+            )
 
     def broken_count(self) -> int:
         """Instances and batches that answer env_process_died or step_timeout."""
@@ -188,10 +199,18 @@ class Parts:
                 self.backend.shutdown()
 
     @classmethod
-    def from_config(cls, config: ServerConfig, table: InstanceTable | None = None,
-                    backend: Backend | None = None) -> Parts:
+    def from_config(
+        cls,
+        config: ServerConfig,
+        table: InstanceTable | None = None,
+        backend: Backend | None = None,
+    ) -> Parts:
         data_root = DataRoot(config.data_dir)
         table = table if table is not None else InstanceTable(config.max_envs)
-        return cls(config=config, table=table, data_root=data_root,
-                   results=ResultsStore(data_root),
-                   backend=backend or InProcess(Processes(config.max_processes)))
+        return cls(
+            config=config,
+            table=table,
+            data_root=data_root,
+            results=ResultsStore(data_root),
+            backend=backend or InProcess(Processes(config.max_processes)),
+        )

@@ -35,8 +35,12 @@ RECORDINGS = "recordings"
 SERVER = "server"
 LAYOUT_VERSION = "2"
 # What the server kept in the root itself before the split.
-LEGACY_SERVER_FILES = ("results.sqlite3", "results.sqlite3-journal", "results.sqlite3-wal",
-                       "results.sqlite3-shm")
+LEGACY_SERVER_FILES = (
+    "results.sqlite3",
+    "results.sqlite3-journal",
+    "results.sqlite3-wal",
+    "results.sqlite3-shm",
+)
 _STAGING = ".recordings-"
 _SEPARATORS = re.compile(r"[/\\]+")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:$")
@@ -182,8 +186,7 @@ def migrate_layout(root: Path) -> None:
     a move cut short is finished on the next start.
     """
     marker = root / SERVER / "layout"
-    staging = next((p for p in root.iterdir() if p.name.startswith(_STAGING) and p.is_dir()),
-                   None)
+    staging = next((p for p in root.iterdir() if p.name.startswith(_STAGING) and p.is_dir()), None)
     if marker.is_file():
         if staging is not None and not (root / RECORDINGS).exists():
             os.rename(staging, root / RECORDINGS)  # the last step of a move cut short
@@ -207,5 +210,11 @@ def migrate_layout(root: Path) -> None:
     marker.write_text(LAYOUT_VERSION + "\n")
     os.rename(staging, root / RECORDINGS)
     if moved or server_files:
-        log.info("data folder %s: moved %d recording folder(s) into %s/ and the results "
-                 "database into %s/", root, moved, RECORDINGS, SERVER)
+        log.info(
+            "data folder %s: moved %d recording folder(s) into %s/ and the results "
+            "database into %s/",
+            root,
+            moved,
+            RECORDINGS,
+            SERVER,
+        )

@@ -130,9 +130,7 @@ class MalformedEnvId(ApiError):
     code = "malformed_env_id"
 
     def __init__(self, env_id: object, detail: str = ""):
-        super().__init__(
-            f"Attempted to look up malformed environment ID '{echo(env_id)}'{detail}"
-        )
+        super().__init__(f"Attempted to look up malformed environment ID '{echo(env_id)}'{detail}")
 
 
 class UnknownEnvId(ApiError):

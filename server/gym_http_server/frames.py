@@ -41,7 +41,8 @@ def png_frame(instance: Instance, timeout: float | None = None) -> bytes:
 
 def encode_png(frame: np.ndarray) -> bytes:
     is_image = (
-        frame.dtype == np.uint8 and frame.size > 0
+        frame.dtype == np.uint8
+        and frame.size > 0
         and (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (3, 4)))
     )
     if not is_image:

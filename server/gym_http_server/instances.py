@@ -65,8 +65,7 @@ def reset_with_options(env: Any, env_id: str, seed: int | None, options: dict | 
         if not options:
             raise
         raise errors.InvalidResetOptions(
-            f"reset options were refused by {env_id}: {type(error).__name__}: "
-            f"{errors.echo(error)}"
+            f"reset options were refused by {env_id}: {type(error).__name__}: {errors.echo(error)}"
         )
 
 
@@ -99,11 +98,16 @@ class Instance(Breakable):
             self.env.action_space.seed(self.seed)
             self.env.observation_space.seed(self.seed)
 
-    def reset(self, seed: int | None, options: dict | None,
-              timeout: float | None = None) -> tuple[Any, dict]:
+    def reset(
+        self, seed: int | None, options: dict | None, timeout: float | None = None
+    ) -> tuple[Any, dict]:
         pending = self._pending_seed if seed is None else None
-        observation, info = self.guarded(timeout, lambda: reset_with_options(
-            self.env, self.env_id, pending if seed is None else seed, options))
+        observation, info = self.guarded(
+            timeout,
+            lambda: reset_with_options(
+                self.env, self.env_id, pending if seed is None else seed, options
+            ),
+        )
         if seed is None:
             self._pending_seed = None
         self.episodes += 1
@@ -113,8 +117,9 @@ class Instance(Breakable):
             self.recording.after_reset()
         return observation, info
 
-    def step(self, action: Any,
-             timeout: float | None = None) -> tuple[Any, float, bool, bool, dict]:
+    def step(
+        self, action: Any, timeout: float | None = None
+    ) -> tuple[Any, float, bool, bool, dict]:
         if self.episodes == 0 and self.broken is None:
             raise errors.ResetNeeded(
                 f"Instance_id {self.instance_id} must be reset before its first step"
@@ -126,7 +131,8 @@ class Instance(Breakable):
                 "reset it before the next step"
             )
         observation, reward, terminated, truncated, info = self.guarded(
-            timeout, lambda: self.env.step(action))
+            timeout, lambda: self.env.step(action)
+        )
         if self.recording is not None:
             self.recording.after_step(info)
         self.total_steps += 1
@@ -214,9 +220,13 @@ class Table(Generic[T]):
     as the table remembers it, and ``unknown(id)`` after that.
     """
 
-    def __init__(self, capacity: Capacity | int, unknown: Callable[[str], Exception],
-                 expired: Callable[[str, float], Exception] | None = None,
-                 remembered_expired: int = REMEMBERED_EXPIRED) -> None:
+    def __init__(
+        self,
+        capacity: Capacity | int,
+        unknown: Callable[[str], Exception],
+        expired: Callable[[str, float], Exception] | None = None,
+        remembered_expired: int = REMEMBERED_EXPIRED,
+    ) -> None:
         self.capacity = capacity if isinstance(capacity, Capacity) else Capacity(capacity)
         self._unknown = unknown
         self._expired_error = expired or (lambda entry_id, ttl: unknown(entry_id))
@@ -354,10 +364,12 @@ class Table(Generic[T]):
 class InstanceTable(Table[Instance]):
     """All live instances by id, bounded by ``max_envs``."""
 
-    def __init__(self, max_envs: Capacity | int,
-                 remembered_expired: int = REMEMBERED_EXPIRED) -> None:
-        super().__init__(max_envs, errors.UnknownInstance, errors.InstanceExpired,
-                         remembered_expired)
+    def __init__(
+        self, max_envs: Capacity | int, remembered_expired: int = REMEMBERED_EXPIRED
+    ) -> None:
+        super().__init__(
+            max_envs, errors.UnknownInstance, errors.InstanceExpired, remembered_expired
+        )
 
     def add(self, env_id: str, env: gym.Env, **details: Any) -> Instance:
         try:
@@ -378,8 +390,9 @@ class InstanceTable(Table[Instance]):
         return {i.instance_id: i.env_id for i in self.entries()}
 
 
-def add_group(table: InstanceTable, env_id: str, envs: list[gym.Env],
-              **details: Any) -> list[Instance]:
+def add_group(
+    table: InstanceTable, env_id: str, envs: list[gym.Env], **details: Any
+) -> list[Instance]:
     """Instances for ``envs``, all or none: one capacity check for the group,
     every id in the table before any request can see one of them."""
     with table._lock:

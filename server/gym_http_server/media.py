@@ -41,10 +41,23 @@ MAX_DEPTH = 100
 MAX_ELEMENTS = 2**32
 
 # The dtypes an array can have on the wire, by their numpy names.
-WIRE_DTYPES = {name: np.dtype(name).newbyteorder("<") for name in (
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "float32", "float64",
-)}
+WIRE_DTYPES = {
+    name: np.dtype(name).newbyteorder("<")
+    for name in (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    )
+}
 
 _NUMPY_JSON = orjson.OPT_SERIALIZE_NUMPY
 
@@ -191,19 +204,26 @@ def array_from_msgpack(value: dict, what: str) -> np.ndarray:
         raise MalformedMsgpack(f"{what}: an array map has exactly the keys dtype, shape, data")
     if dtype not in WIRE_DTYPES:
         raise MalformedMsgpack(f"{what}: array dtype must be one of {sorted(WIRE_DTYPES)}")
-    if not (isinstance(shape, list) and len(shape) <= 64 and all(
-            type(n) is int and n >= 0 for n in shape)):
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= 64
+        and all(type(n) is int and n >= 0 for n in shape)
+    ):
         raise MalformedMsgpack(f"{what}: array shape must be a list of non-negative integers")
     wire_dtype = WIRE_DTYPES[dtype]
     count, bound = 1, 1
     for n in shape:  # Python integers: no overflow
         count, bound = count * n, bound * max(n, 1)
     if bound > MAX_ELEMENTS:
-        raise MalformedMsgpack(f"{what}: array shape {shape} is larger than any array "
-                               f"a request can hold ({MAX_ELEMENTS} elements)")
+        raise MalformedMsgpack(
+            f"{what}: array shape {shape} is larger than any array "
+            f"a request can hold ({MAX_ELEMENTS} elements)"
+        )
     if len(data) != wire_dtype.itemsize * count:
-        raise MalformedMsgpack(f"{what}: array data has {len(data)} bytes, not "
-                               f"{wire_dtype.itemsize} x the product of shape {shape}")
+        raise MalformedMsgpack(
+            f"{what}: array data has {len(data)} bytes, not "
+            f"{wire_dtype.itemsize} x the product of shape {shape}"
+        )
     array = np.frombuffer(data, dtype=wire_dtype).reshape(shape).astype(wire_dtype.name)
     return array[()] if not shape else array  # shape []: the numpy scalar it stands for
 
@@ -269,8 +289,11 @@ class BodyLimit:
 
 def is_msgpack(content_type: str | None) -> bool:
     """Does a request's Content-Type name msgpack (parameters aside)?"""
-    return content_type is not None and "msgpack" in content_type and (
-        content_type.split(";", 1)[0].strip().lower() in MSGPACK_TYPES)
+    return (
+        content_type is not None
+        and "msgpack" in content_type
+        and (content_type.split(";", 1)[0].strip().lower() in MSGPACK_TYPES)
+    )
 
 
 class Negotiation:
@@ -296,7 +319,8 @@ def install(app: falcon.App, max_body_bytes: int) -> None:
     answers, one handler and one size limit for every request body."""
     msgpack = MsgpackHandler()
     app.resp_options.media_handlers.update(
-        {falcon.MEDIA_JSON: json_handler(), **{name: msgpack for name in MSGPACK_TYPES}})
+        {falcon.MEDIA_JSON: json_handler(), **{name: msgpack for name in MSGPACK_TYPES}}
+    )
     app.req_options.media_handlers = RequestMedia(BodyHandler(max_body_bytes))
     app.add_middleware(BodyLimit(max_body_bytes))
     app.add_middleware(Negotiation())

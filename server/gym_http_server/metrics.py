@@ -19,40 +19,60 @@ from prometheus_client.exposition import generate_latest
 access_log = logging.getLogger("gym_http_server.access")
 
 # From a bare round trip (~100 µs) to a slow environment build.
-LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-                   2.5, 10.0)
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
 class Metrics:
-    def __init__(self, live_instances: Callable[[], int],
-                 broken_envs: Callable[[], int] = lambda: 0,
-                 live_vector_envs: Callable[[], int] = lambda: 0,
-                 live_sub_envs: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        live_instances: Callable[[], int],
+        broken_envs: Callable[[], int] = lambda: 0,
+        live_vector_envs: Callable[[], int] = lambda: 0,
+        live_sub_envs: Callable[[], int] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self._requests = Counter("gym_http_requests", "HTTP requests answered, by method, "
-                                 "route template and status", ["method", "route", "status"],
-                                 registry=r)
-        self._latency = Histogram("gym_http_request_duration_seconds", "Time from request "
-                                  "to response, by route template", ["route"],
-                                  buckets=LATENCY_BUCKETS, registry=r)
-        self._steps = Counter("gym_http_steps", "Environment steps, by env id", ["env_id"],
-                              registry=r)
-        self._resets = Counter("gym_http_resets", "Environment resets, by env id", ["env_id"],
-                               registry=r)
-        self._evictions = Counter("gym_http_evictions", "Instances closed by the idle reaper",
-                                  registry=r)
+        self._requests = Counter(
+            "gym_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self._latency = Histogram(
+            "gym_http_request_duration_seconds",
+            "Time from request to response, by route template",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self._steps = Counter(
+            "gym_http_steps", "Environment steps, by env id", ["env_id"], registry=r
+        )
+        self._resets = Counter(
+            "gym_http_resets", "Environment resets, by env id", ["env_id"], registry=r
+        )
+        self._evictions = Counter(
+            "gym_http_evictions", "Instances closed by the idle reaper", registry=r
+        )
         live = Gauge("gym_http_live_instances", "Environment instances alive now", registry=r)
         live.set_function(live_instances)
-        broken = Gauge("gym_http_broken_envs", "Instances and batches whose process died or "
-                       "whose call overran its deadline, not yet closed", registry=r)
+        broken = Gauge(
+            "gym_http_broken_envs",
+            "Instances and batches whose process died or "
+            "whose call overran its deadline, not yet closed",
+            registry=r,
+        )
         broken.set_function(broken_envs)
-        batches = Gauge("gym_http_live_vector_envs", "Batches of environments alive now",
-                        registry=r)
+        batches = Gauge(
+            "gym_http_live_vector_envs", "Batches of environments alive now", registry=r
+        )
         batches.set_function(live_vector_envs)
-        sub_envs = Gauge("gym_http_live_sub_envs", "Environments alive now, counted as "
-                         "--max-envs counts them: one per instance, num_envs per batch",
-                         registry=r)
+        sub_envs = Gauge(
+            "gym_http_live_sub_envs",
+            "Environments alive now, counted as "
+            "--max-envs counts them: one per instance, num_envs per batch",
+            registry=r,
+        )
         sub_envs.set_function(live_sub_envs or live_instances)
         self._children: dict[tuple, object] = {}
 

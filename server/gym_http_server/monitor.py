@@ -100,12 +100,19 @@ def write_json(path: Path, data: dict) -> None:
 class MonitorVideo(RecordVideo):
     """``RecordVideo`` with gym Monitor's file names, reporting each finished video."""
 
-    def __init__(self, env: gym.Env, folder: Path, infix: str,
-                 trigger: Callable[[int], bool], on_video: Callable[[str, int], None]):
+    def __init__(
+        self,
+        env: gym.Env,
+        folder: Path,
+        infix: str,
+        trigger: Callable[[int], bool],
+        on_video: Callable[[str, int], None],
+    ):
         with warnings.catch_warnings():  # "overwriting existing videos": names are unique
             warnings.simplefilter("ignore")
-            super().__init__(env, str(folder), episode_trigger=trigger,
-                             name_prefix=f"{PREFIX}video.{infix}")
+            super().__init__(
+                env, str(folder), episode_trigger=trigger, name_prefix=f"{PREFIX}video.{infix}"
+            )
         self.on_video = on_video
         self._filmed_episode = -1
 
@@ -123,8 +130,14 @@ class MonitorVideo(RecordVideo):
 class Recording:
     """One monitor session on one instance: wraps its env until closed."""
 
-    def __init__(self, env: gym.Env, directory: Path, env_id: str,
-                 video: Callable[[int], bool] | None, shown_as: str) -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        directory: Path,
+        env_id: str,
+        video: Callable[[int], bool] | None,
+        shown_as: str,
+    ) -> None:
         self.directory = directory
         self.shown_as = shown_as
         self.env_id = env_id
@@ -171,8 +184,12 @@ class Recording:
 
     def describe(self, show_path: bool = False) -> dict:
         """``path`` (absolute, on the server) only where the operator opted in."""
-        described = {"directory": self.shown_as, "episodes": len(self.episode_rewards),
-                     "video": self.has_video, "videos": [video for video, _ in self.videos]}
+        described = {
+            "directory": self.shown_as,
+            "episodes": len(self.episode_rewards),
+            "video": self.has_video,
+            "videos": [video for video, _ in self.videos],
+        }
         if show_path:
             described["path"] = str(self.directory)
         return described
@@ -184,18 +201,24 @@ class Recording:
         self._flush()
 
     def _flush(self) -> None:
-        write_json(self.stats_path, {
-            "initial_reset_timestamp": self.initial_reset_timestamp,
-            "timestamps": self.timestamps,
-            "episode_lengths": self.episode_lengths,
-            "episode_rewards": self.episode_rewards,
-            "episode_types": ["t"] * len(self.episode_lengths),
-        })
-        write_json(self.manifest_path, {
-            "stats": self.stats_path.name,
-            "videos": self.videos,
-            "env_info": {"gym_version": gym.__version__, "env_id": self.env_id},
-        })
+        write_json(
+            self.stats_path,
+            {
+                "initial_reset_timestamp": self.initial_reset_timestamp,
+                "timestamps": self.timestamps,
+                "episode_lengths": self.episode_lengths,
+                "episode_rewards": self.episode_rewards,
+                "episode_types": ["t"] * len(self.episode_lengths),
+            },
+        )
+        write_json(
+            self.manifest_path,
+            {
+                "stats": self.stats_path.name,
+                "videos": self.videos,
+                "env_info": {"gym_version": gym.__version__, "env_id": self.env_id},
+            },
+        )
 
 
 @functools.cache

@@ -135,8 +135,11 @@ def deadline(body: dict, operator_seconds: float | None) -> float | None:
     requested = optional(body, "timeout")
     if requested is None:
         return operator_seconds
-    if (isinstance(requested, bool) or not isinstance(requested, (int, float))
-            or not 0 < requested < float("inf")):
+    if (
+        isinstance(requested, bool)
+        or not isinstance(requested, (int, float))
+        or not 0 < requested < float("inf")
+    ):
         raise InvalidParameter("Parameter 'timeout' must be a positive number of seconds")
     requested = min(requested, MAX_TIMEOUT_SECONDS)
     return requested if operator_seconds is None else min(requested, operator_seconds)

@@ -25,8 +25,12 @@ class Sweepable(Protocol):
 
 
 class Reaper:
-    def __init__(self, ttl: float, tables: Iterable[Sweepable],
-                 on_evict: Callable[[int], None] = lambda count: None) -> None:
+    def __init__(
+        self,
+        ttl: float,
+        tables: Iterable[Sweepable],
+        on_evict: Callable[[int], None] = lambda count: None,
+    ) -> None:
         self.ttl = ttl
         self.tables = list(tables)
         self.on_evict = on_evict
@@ -62,8 +66,12 @@ class Reaper:
     def sweep(self) -> list[str]:
         evicted = [iid for table in self.tables for iid in table.evict_idle(self.ttl)]
         if evicted:
-            log.info("evicted %d idle instance(s) after %g s: %s",
-                     len(evicted), self.ttl, " ".join(evicted))
+            log.info(
+                "evicted %d idle instance(s) after %g s: %s",
+                len(evicted),
+                self.ttl,
+                " ".join(evicted),
+            )
             self.on_evict(len(evicted))
         return evicted
 

@@ -40,8 +40,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_env ON runs (env_id, uploaded_at);
 """
-_SUMMARY = ("run_id, env_id, algorithm_id, uploader, training_dir, uploaded_at, "
-            "episodes, mean_reward, best_reward, wall_time")
+_SUMMARY = (
+    "run_id, env_id, algorithm_id, uploader, training_dir, uploaded_at, "
+    "episodes, mean_reward, best_reward, wall_time"
+)
 
 
 @dataclass
@@ -62,8 +64,15 @@ class RecordedRun:
         return max(0.0, self.timestamps[-1] - self.initial_reset_timestamp)
 
     def fingerprint(self) -> str:
-        content = json.dumps([self.env_id, self.episode_rewards, self.episode_lengths,
-                              self.timestamps, self.initial_reset_timestamp])
+        content = json.dumps(
+            [
+                self.env_id,
+                self.episode_rewards,
+                self.episode_lengths,
+                self.timestamps,
+                self.initial_reset_timestamp,
+            ]
+        )
         return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
@@ -137,20 +146,35 @@ class ResultsStore:
                 self._connection.executescript(_SCHEMA)
         return self._connection
 
-    def add(self, run: RecordedRun, *, training_dir: str, api_key: str,
-            algorithm_id: str | None) -> tuple[str, bool]:
+    def add(
+        self, run: RecordedRun, *, training_dir: str, api_key: str, algorithm_id: str | None
+    ) -> tuple[str, bool]:
         """The run's id, and whether it is new."""
         uploader, run_id = uploader_id(api_key, self.data_root.secret()), run.fingerprint()
         rewards = run.episode_rewards
-        data = {"episode_rewards": rewards, "episode_lengths": run.episode_lengths,
-                "timestamps": run.timestamps, "initial_reset_timestamp":
-                run.initial_reset_timestamp, "videos": run.videos}
+        data = {
+            "episode_rewards": rewards,
+            "episode_lengths": run.episode_lengths,
+            "timestamps": run.timestamps,
+            "initial_reset_timestamp": run.initial_reset_timestamp,
+            "videos": run.videos,
+        }
         with self._lock, self._db:
             cursor = self._db.execute(
                 f"INSERT OR IGNORE INTO runs ({_SUMMARY}, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, run.env_id, algorithm_id, uploader, training_dir, time.time(),
-                 len(rewards), sum(rewards) / len(rewards) if rewards else None,
-                 max(rewards) if rewards else None, run.wall_time, json.dumps(data)),
+                (
+                    run_id,
+                    run.env_id,
+                    algorithm_id,
+                    uploader,
+                    training_dir,
+                    time.time(),
+                    len(rewards),
+                    sum(rewards) / len(rewards) if rewards else None,
+                    max(rewards) if rewards else None,
+                    run.wall_time,
+                    json.dumps(data),
+                ),
             )
         return run_id, cursor.rowcount == 1
 
@@ -161,14 +185,16 @@ class ResultsStore:
         if env_id is not None:
             query, args = query + " WHERE env_id = ?", (env_id,)
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY uploaded_at DESC LIMIT ?",
-                                    (*args, limit)).fetchall()
+            rows = self._db.execute(
+                query + " ORDER BY uploaded_at DESC LIMIT ?", (*args, limit)
+            ).fetchall()
         return [dict(row) for row in rows]
 
     def run(self, run_id: str) -> dict:
         with self._lock:
-            row = self._db.execute(f"SELECT {_SUMMARY}, data FROM runs WHERE run_id = ?",
-                                   (run_id,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {_SUMMARY}, data FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
         if row is None:
             raise errors.UnknownRun(run_id)
         run = dict(row)

@@ -69,10 +69,16 @@ def _box_leaf(low, high, dtype: np.dtype) -> dict:
         return {"type": "integer", "minimum": int(low), "maximum": int(high)}
     if dtype == np.bool_:
         return {"type": "boolean"}
-    number = {"type": "number", "minimum": _float_limit(float(low), dtype, False),
-              "maximum": _float_limit(float(high), dtype, True)}
-    infinities = [name for name, value in (("-Infinity", -math.inf), ("Infinity", math.inf))
-                  if float(low) <= value <= float(high)]
+    number = {
+        "type": "number",
+        "minimum": _float_limit(float(low), dtype, False),
+        "maximum": _float_limit(float(high), dtype, True),
+    }
+    infinities = [
+        name
+        for name, value in (("-Infinity", -math.inf), ("Infinity", math.inf))
+        if float(low) <= value <= float(high)
+    ]
     return {"anyOf": [number, {"enum": infinities}]} if infinities else number
 
 
@@ -110,35 +116,50 @@ def _leaves(shape, make) -> np.ndarray:
 @json_schema.register
 def _(space: spaces.Box) -> dict:
     low, high = np.broadcast_to(space.low, space.shape), np.broadcast_to(space.high, space.shape)
-    return _array_forms(_leaves(space.shape,
-                                lambda i: _box_leaf(low[i], high[i], space.dtype)))
+    return _array_forms(_leaves(space.shape, lambda i: _box_leaf(low[i], high[i], space.dtype)))
 
 
 @json_schema.register
 def _(space: spaces.MultiBinary) -> dict:
-    return _array_forms(_leaves(space.shape,
-                                lambda i: {"type": "integer", "minimum": 0, "maximum": 1}))
+    return _array_forms(
+        _leaves(space.shape, lambda i: {"type": "integer", "minimum": 0, "maximum": 1})
+    )
 
 
 @json_schema.register
 def _(space: spaces.MultiDiscrete) -> dict:
     start, nvec = space.start, space.nvec
-    return _array_forms(_leaves(space.shape, lambda i: {
-        "type": "integer", "minimum": int(start[i]), "maximum": int(start[i] + nvec[i] - 1)}))
+    return _array_forms(
+        _leaves(
+            space.shape,
+            lambda i: {
+                "type": "integer",
+                "minimum": int(start[i]),
+                "maximum": int(start[i] + nvec[i] - 1),
+            },
+        )
+    )
 
 
 @json_schema.register
 def _(space: spaces.Tuple) -> dict:
     n = len(space.spaces)
-    return {"type": "array", "prefixItems": [json_schema(sub) for sub in space.spaces],
-            "items": False, "minItems": n}
+    return {
+        "type": "array",
+        "prefixItems": [json_schema(sub) for sub in space.spaces],
+        "items": False,
+        "minItems": n,
+    }
 
 
 @json_schema.register
 def _(space: spaces.Dict) -> dict:
-    return {"type": "object",
-            "properties": {key: json_schema(sub) for key, sub in space.spaces.items()},
-            "required": list(space.spaces), "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": {key: json_schema(sub) for key, sub in space.spaces.items()},
+        "required": list(space.spaces),
+        "additionalProperties": False,
+    }
 
 
 def _char(c: str) -> str:
@@ -148,8 +169,12 @@ def _char(c: str) -> str:
 @json_schema.register
 def _(space: spaces.Text) -> dict:
     charset = "".join(_char(c) for c in sorted(space.character_set))
-    return {"type": "string", "minLength": int(space.min_length),
-            "maxLength": int(space.max_length), "pattern": f"^[{charset}]*{_END}"}
+    return {
+        "type": "string",
+        "minLength": int(space.min_length),
+        "maxLength": int(space.max_length),
+        "pattern": f"^[{charset}]*{_END}",
+    }
 
 
 @json_schema.register
@@ -159,21 +184,33 @@ def _(space: spaces.Sequence) -> dict:
 
 @json_schema.register
 def _(space: spaces.Graph) -> dict:
-    graph = {"type": "object", "required": ["nodes"], "additionalProperties": False,
-             "properties": {"nodes": {"type": "array", "items": json_schema(space.node_space)}}}
+    graph = {
+        "type": "object",
+        "required": ["nodes"],
+        "additionalProperties": False,
+        "properties": {"nodes": {"type": "array", "items": json_schema(space.node_space)}},
+    }
     if space.edge_space is not None:
         link = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
         graph["properties"]["edges"] = {"type": "array", "items": json_schema(space.edge_space)}
-        graph["properties"]["edge_links"] = {"type": "array", "items": {
-            "type": "array", "prefixItems": [link, link], "items": False, "minItems": 2}}
+        graph["properties"]["edge_links"] = {
+            "type": "array",
+            "items": {"type": "array", "prefixItems": [link, link], "items": False, "minItems": 2},
+        }
         graph["dependentRequired"] = {"edges": ["edge_links"], "edge_links": ["edges"]}
     return graph
 
 
 @json_schema.register
 def _(space: spaces.OneOf) -> dict:
-    return {"oneOf": [
-        {"type": "array", "prefixItems": [{"const": index}, json_schema(sub)],
-         "items": False, "minItems": 2}
-        for index, sub in enumerate(space.spaces)
-    ]}
+    return {
+        "oneOf": [
+            {
+                "type": "array",
+                "prefixItems": [{"const": index}, json_schema(sub)],
+                "items": False,
+                "minItems": 2,
+            }
+            for index, sub in enumerate(space.spaces)
+        ]
+    }

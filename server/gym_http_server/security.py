@@ -35,5 +35,7 @@ class SecurityHeaders:
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         for name, value in HEADERS.items():
             resp.set_header(name, value)
-        resp.set_header("Content-Security-Policy",
-                        content_security_policy(resp.get_header("Content-Security-Policy")))
+        resp.set_header(
+            "Content-Security-Policy",
+            content_security_policy(resp.get_header("Content-Security-Policy")),
+        )

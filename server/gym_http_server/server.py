@@ -22,10 +22,17 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 log = logging.getLogger("gym_http_server")
 
 
-def start_server(listen: str = "127.0.0.1", port: int = 5000, *, engine: str = "waitress",
-                 threads: int = EngineConfig.threads, connection_limit: int | None = None,
-                 read_timeout: float | None = None,
-                 imports: list[str] | tuple[str, ...] = (), **options) -> None:
+def start_server(
+    listen: str = "127.0.0.1",
+    port: int = 5000,
+    *,
+    engine: str = "waitress",
+    threads: int = EngineConfig.threads,
+    connection_limit: int | None = None,
+    read_timeout: float | None = None,
+    imports: list[str] | tuple[str, ...] = (),
+    **options,
+) -> None:
     """Serve the API until stopped (SIGTERM, Ctrl-C or POST /v1/shutdown/),
     then close every instance and batch, flushing every recording.
 
@@ -36,8 +43,9 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, engine: str = "
     backend, ray_address, env_num_cpus. A bad value raises ConfigError
     before anything starts.
     """
-    serving = EngineConfig(engine=engine, threads=threads, connection_limit=connection_limit,
-                           read_timeout=read_timeout)
+    serving = EngineConfig(
+        engine=engine, threads=threads, connection_limit=connection_limit, read_timeout=read_timeout
+    )
     config = ServerConfig(imports=tuple(imports), **options)
     if not 0 <= port <= 65535:
         raise engines.ConfigError(f"port must be from 0 to 65535, not {port!r}")
@@ -56,9 +64,12 @@ def start_server(listen: str = "127.0.0.1", port: int = 5000, *, engine: str = "
 def warn_if_exposed(listen: str, config: ServerConfig) -> None:
     if config.token or is_loopback(listen):
         return
-    log.warning("listening on %s without a token: anyone who can reach this port can create, "
-                "step and close every environment; pass --token-file FILE (or set "
-                "GYM_HTTP_TOKEN)", listen)
+    log.warning(
+        "listening on %s without a token: anyone who can reach this port can create, "
+        "step and close every environment; pass --token-file FILE (or set "
+        "GYM_HTTP_TOKEN)",
+        listen,
+    )
 
 
 def is_loopback(host: str) -> bool:

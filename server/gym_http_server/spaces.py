@@ -98,8 +98,12 @@ def _nested(data: Any, leaf) -> Any:
 
 def _plain_ints(data: Any) -> bool:
     """A flat list of JSON integers in the 64-bit range: one C-speed conversion."""
-    return (isinstance(data, list) and set(map(type, data)) <= {int}
-            and -(2**63) <= min(data, default=0) and max(data, default=0) < 2**63)
+    return (
+        isinstance(data, list)
+        and set(map(type, data)) <= {int}
+        and -(2**63) <= min(data, default=0)
+        and max(data, default=0) < 2**63
+    )
 
 
 def _array(data: Any, leaf, dtype, shape: tuple[int, ...]) -> np.ndarray:
@@ -148,8 +152,12 @@ def _numeric(data: np.ndarray, dtype) -> np.ndarray:
 
 @describe.register
 def _(space: spaces.Discrete) -> dict:
-    return {"name": "Discrete", "n": int(space.n), "start": int(space.start),
-            "dtype": str(space.dtype)}
+    return {
+        "name": "Discrete",
+        "n": int(space.n),
+        "start": int(space.start),
+        "dtype": str(space.dtype),
+    }
 
 
 @encode.register
@@ -178,8 +186,9 @@ def _(space: spaces.Discrete, value: Any) -> bool:
 def _legacy_bound(bound: np.ndarray) -> list:
     if np.issubdtype(bound.dtype, np.integer):
         return bound.flatten().tolist()
-    flat = np.nan_to_num(bound.astype(np.float64).flatten(),
-                         posinf=LEGACY_INFINITY, neginf=-LEGACY_INFINITY)
+    flat = np.nan_to_num(
+        bound.astype(np.float64).flatten(), posinf=LEGACY_INFINITY, neginf=-LEGACY_INFINITY
+    )
     return flat.tolist()
 
 
@@ -225,8 +234,13 @@ def _(space: spaces.MultiBinary) -> dict:
 
 @describe.register
 def _(space: spaces.MultiDiscrete) -> dict:
-    return {"name": "MultiDiscrete", "nvec": space.nvec.tolist(), "start": space.start.tolist(),
-            "shape": list(space.shape), "dtype": str(space.dtype)}
+    return {
+        "name": "MultiDiscrete",
+        "nvec": space.nvec.tolist(),
+        "start": space.start.tolist(),
+        "shape": list(space.shape),
+        "dtype": str(space.dtype),
+    }
 
 
 @encode.register(spaces.MultiBinary)
@@ -283,8 +297,12 @@ def _(space: spaces.Dict, data: Any) -> dict:
 
 @describe.register
 def _(space: spaces.Text) -> dict:
-    return {"name": "Text", "min_length": int(space.min_length),
-            "max_length": int(space.max_length), "charset": space.characters}
+    return {
+        "name": "Text",
+        "min_length": int(space.min_length),
+        "max_length": int(space.max_length),
+        "charset": space.characters,
+    }
 
 
 @encode.register
@@ -301,8 +319,11 @@ def _(space: spaces.Text, data: Any) -> str:
 
 @describe.register
 def _(space: spaces.Sequence) -> dict:
-    return {"name": "Sequence", "feature_space": describe(space.feature_space),
-            "stack": bool(space.stack)}
+    return {
+        "name": "Sequence",
+        "feature_space": describe(space.feature_space),
+        "stack": bool(space.stack),
+    }
 
 
 @encode.register
@@ -337,8 +358,7 @@ def _(space: spaces.Graph) -> dict:
 
 
 def _batch_encode(feature: spaces.Space, batch: Any) -> Any:
-    if isinstance(feature, (spaces.Box, spaces.Discrete, spaces.MultiBinary,
-                            spaces.MultiDiscrete)):
+    if isinstance(feature, (spaces.Box, spaces.Discrete, spaces.MultiBinary, spaces.MultiDiscrete)):
         return np.asarray(batch)
     from gymnasium.vector.utils import batch_space, iterate
 
@@ -398,8 +418,9 @@ def _(space: spaces.Graph, data: Any) -> spaces.GraphInstance:
         links = links.tolist()
     if not isinstance(links, list):
         raise ValueError("at /edge_links: expected an array")
-    pairs = [_at(("edge_links", index), _decode_link, None, link)
-             for index, link in enumerate(links)]
+    pairs = [
+        _at(("edge_links", index), _decode_link, None, link) for index, link in enumerate(links)
+    ]
     count = len(data["nodes"])
     if len(pairs) != len(data["edges"]):
         raise ValueError("at /edge_links: expected one link per edge")
@@ -461,7 +482,12 @@ def _children(space: spaces.Space, data: Any) -> list:
         return [(i, sub, item) for i, (sub, item) in enumerate(pairs)]
     if isinstance(space, spaces.Sequence) and isinstance(data, list):
         return [(i, space.feature_space, item) for i, item in enumerate(data)]
-    if (isinstance(space, spaces.OneOf) and isinstance(data, list) and len(data) == 2
-            and type(data[0]) is int and 0 <= data[0] < len(space.spaces)):
+    if (
+        isinstance(space, spaces.OneOf)
+        and isinstance(data, list)
+        and len(data) == 2
+        and type(data[0]) is int
+        and 0 <= data[0] < len(space.spaces)
+    ):
         return [(1, space.spaces[data[0]], data[1])]
     return []

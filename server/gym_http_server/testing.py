@@ -46,10 +46,22 @@ def running_server(*args: str, timeout: float = 30.0, env: dict | None = None) -
 
 @contextmanager
 def _serving(args, timeout: float, env: dict | None) -> Iterator[str]:
-    command = [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p", "0",
-               *engine_args(args), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "gym_http_server",
+        "-l",
+        "127.0.0.1",
+        "-p",
+        "0",
+        *engine_args(args),
+        *args,
+    ]
     process = subprocess.Popen(
-        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, **(env or {})},
     )
     lines: list[str] = []

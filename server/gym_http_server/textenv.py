@@ -27,15 +27,18 @@ class ArithmeticEnv(gym.Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
 
     def __init__(self, rounds: int = 5, largest: int = 20, render_mode: str | None = None):
-        if not (isinstance(rounds, int) and rounds >= 1 and isinstance(largest, int)
-                and largest >= 1):
+        if not (
+            isinstance(rounds, int) and rounds >= 1 and isinstance(largest, int) and largest >= 1
+        ):
             raise ValueError("rounds and largest must be positive integers")
         self.rounds, self.largest, self.render_mode = rounds, largest, render_mode
-        self.observation_space = spaces.Dict({
-            "question": spaces.Text(max_length=32, charset=QUESTION_CHARSET),
-            "score": spaces.Discrete(rounds + 1),
-            "round": spaces.Discrete(rounds + 1),
-        })
+        self.observation_space = spaces.Dict(
+            {
+                "question": spaces.Text(max_length=32, charset=QUESTION_CHARSET),
+                "score": spaces.Discrete(rounds + 1),
+                "round": spaces.Discrete(rounds + 1),
+            }
+        )
         self.action_space = spaces.Text(min_length=1, max_length=8, charset=ANSWER_CHARSET)
         self._question, self._answer, self._score, self._round = "", 0, 0, 0
 

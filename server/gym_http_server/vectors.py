@@ -66,11 +66,16 @@ class VectorInstance(Breakable):
         mode = self.env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
         return AutoresetMode(mode).value
 
-    def reset(self, seed: int | None, options: dict | None,
-              timeout: float | None = None) -> tuple[Any, dict]:
+    def reset(
+        self, seed: int | None, options: dict | None, timeout: float | None = None
+    ) -> tuple[Any, dict]:
         pending = self._pending_seed if seed is None else None
-        observations, infos = self.guarded(timeout, lambda: reset_with_options(
-            self.env, self.env_id, pending if seed is None else seed, options))
+        observations, infos = self.guarded(
+            timeout,
+            lambda: reset_with_options(
+                self.env, self.env_id, pending if seed is None else seed, options
+            ),
+        )
         if seed is None:
             self._pending_seed = None
         self.resets += 1
@@ -110,13 +115,16 @@ class VectorInstance(Breakable):
                 actions = concatenate(single, items, create_empty_array(single, self.size))
         except spaces.Unsupported:
             raise errors.UnsupportedSpace(
-                f"Actions of {type(single).__name__} spaces cannot be sent over HTTP")
+                f"Actions of {type(single).__name__} spaces cannot be sent over HTTP"
+            )
         except ValueError as error:
             raise errors.InvalidAction(
-                f"'actions' is not a batch of the action space {single}: {errors.echo(error)}")
+                f"'actions' is not a batch of the action space {single}: {errors.echo(error)}"
+            )
         if not inside:
             raise errors.InvalidAction(
-                f"Actions {params.echo_json(data)} are not all in the action space {single}")
+                f"Actions {params.echo_json(data)} are not all in the action space {single}"
+            )
         return actions
 
     def close(self) -> None:
@@ -131,8 +139,10 @@ class VectorTable(Table[VectorInstance]):
 
     def add(self, env_id: str, env: VectorEnv, mode: str, **details: Any) -> VectorInstance:
         try:
-            return self.put(lambda vector_id: VectorInstance(vector_id, env_id, env, mode,
-                                                             **details), size=env.num_envs)
+            return self.put(
+                lambda vector_id: VectorInstance(vector_id, env_id, env, mode, **details),
+                size=env.num_envs,
+            )
         except errors.TooManyEnvs:
             env.close()
             raise

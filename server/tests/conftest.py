@@ -94,9 +94,23 @@ class ServerProcess:
         self.data_dir = tmp_path / "data"
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gym_http_server", "-p", "0", "--data-dir",
-             str(self.data_dir), "--import", "testenvs", *engine_args(args), *args],
-            stderr=subprocess.PIPE, text=True, env={**os.environ, **server_env()})
+            [
+                sys.executable,
+                "-m",
+                "gym_http_server",
+                "-p",
+                "0",
+                "--data-dir",
+                str(self.data_dir),
+                "--import",
+                "testenvs",
+                *engine_args(args),
+                *args,
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **server_env()},
+        )
         found = threading.Event()
         self.url = ""
 
@@ -136,5 +150,6 @@ class ServerProcess:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes a minute or more (a Ray cluster); run by "
-                                       "make test-ray")
+    config.addinivalue_line(
+        "markers", "slow: takes a minute or more (a Ray cluster); run by make test-ray"
+    )

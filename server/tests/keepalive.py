@@ -31,8 +31,10 @@ class Session:
 
     async def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = orjson.dumps(body) if body is not None else b""
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n")
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
         self.writer.write(head.encode() + data)
         return await read_response(self.reader)
 
@@ -54,9 +56,15 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict]:
     return status, (orjson.loads(body) if body else {})
 
 
-async def hold_sessions(host: str, port: int, count: int, env_id: str = "CartPole-v1",
-                        steps: int = 1, timeout: float = 120.0,
-                        on_ready=lambda: None) -> dict:
+async def hold_sessions(
+    host: str,
+    port: int,
+    count: int,
+    env_id: str = "CartPole-v1",
+    steps: int = 1,
+    timeout: float = 120.0,
+    on_ready=lambda: None,
+) -> dict:
     """``count`` sessions: each connects, creates and resets an env, waits
     until every session holds one, then steps and closes it, all on its one
     connection. Answers how many got through each phase."""
@@ -85,8 +93,7 @@ async def hold_sessions(host: str, port: int, count: int, env_id: str = "CartPol
             settle()
             await ready.wait()
             for _ in range(steps):
-                status, stepped = await session.call("POST", f"/v1/envs/{iid}/step/",
-                                                     {"action": 0})
+                status, stepped = await session.call("POST", f"/v1/envs/{iid}/step/", {"action": 0})
                 assert status == 200 and "observation" in stepped, stepped
             status, _ = await session.call("POST", f"/v1/envs/{iid}/close/")
             assert status == 204
@@ -97,6 +104,7 @@ async def hold_sessions(host: str, port: int, count: int, env_id: str = "CartPol
             session.close()
 
     results = await asyncio.wait_for(
-        asyncio.gather(*(one(s) for s in sessions), return_exceptions=True), timeout)
+        asyncio.gather(*(one(s) for s in sessions), return_exceptions=True), timeout
+    )
     errors = [r for r in results if isinstance(r, BaseException)]
     return {"held": held[0], "done": len(done), "errors": errors[:5]}

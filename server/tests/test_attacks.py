@@ -50,18 +50,20 @@ class Target:
 
     def record_and_upload(self, directory: str = "/runs/before") -> str:
         instance_id = self.http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-            "instance_id"]
-        start = self.http.post(f"/v1/envs/{instance_id}/monitor/start/",
-                               json={"directory": directory})
+            "instance_id"
+        ]
+        start = self.http.post(
+            f"/v1/envs/{instance_id}/monitor/start/", json={"directory": directory}
+        )
         assert start.status_code == 204, start.text
         self.http.post(f"/v1/envs/{instance_id}/reset/", json={"seed": 1})
         done = False
         while not done:
-            done = self.http.post(f"/v1/envs/{instance_id}/step/",
-                                  json={"action": 0}).json()["done"]
+            done = self.http.post(f"/v1/envs/{instance_id}/step/", json={"action": 0}).json()[
+                "done"
+            ]
         self.http.post(f"/v1/envs/{instance_id}/close/")
-        uploaded = self.http.post("/v1/upload/", json={"training_dir": directory,
-                                                       "api_key": "key"})
+        uploaded = self.http.post("/v1/upload/", json={"training_dir": directory, "api_key": "key"})
         assert uploaded.status_code == 200, uploaded.text
         self.run_id = uploaded.json()["run_id"]
         return self.run_id
@@ -82,8 +84,11 @@ class Target:
             assert listed.status_code == 200, listed.text
             assert self.run_id in [run["run_id"] for run in listed.json()["runs"]]
             assert self.http.get(f"/v1/results/{self.run_id}").status_code == 200
-            assert list((self.data_dir / "recordings" / "runs" / "before").glob(
-                "openaigym.manifest.*.manifest.json"))
+            assert list(
+                (self.data_dir / "recordings" / "runs" / "before").glob(
+                    "openaigym.manifest.*.manifest.json"
+                )
+            )
 
     def close(self) -> None:
         self.http.close()
@@ -105,18 +110,28 @@ def files_outside(root: Path, tmp_path: Path) -> list[Path]:
 
 # 1. Server-owned files out of the clients' namespace ---------------------------
 
-SERVER_FILE_NAMES = ["/results.sqlite3-journal", "/results.sqlite3-wal", "/results.sqlite3",
-                     "results.sqlite3-shm", "/server", "server/results.sqlite3",
-                     "/server/secret", "recordings", "/server/layout"]
+SERVER_FILE_NAMES = [
+    "/results.sqlite3-journal",
+    "/results.sqlite3-wal",
+    "/results.sqlite3",
+    "results.sqlite3-shm",
+    "/server",
+    "server/results.sqlite3",
+    "/server/secret",
+    "recordings",
+    "/server/layout",
+]
 
 
 def test_folders_named_like_the_servers_files_never_break_the_results_store(target):
     target.record_and_upload()
     for name in SERVER_FILE_NAMES:
         instance_id = target.http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-            "instance_id"]
-        start = target.http.post(f"/v1/envs/{instance_id}/monitor/start/",
-                                 json={"directory": name, "resume": True})
+            "instance_id"
+        ]
+        start = target.http.post(
+            f"/v1/envs/{instance_id}/monitor/start/", json={"directory": name, "resume": True}
+        )
         assert start.status_code == 204, (name, start.text)
         target.http.post(f"/v1/envs/{instance_id}/reset/")
         target.http.post(f"/v1/envs/{instance_id}/close/")
@@ -127,24 +142,35 @@ def test_folders_named_like_the_servers_files_never_break_the_results_store(targ
     target.restart()  # the original broke for good: every later start too
     target.assert_still_serving()
     server_files = target.data_dir / "server"
-    assert sorted(p.name for p in server_files.iterdir()) == ["layout", "results.sqlite3",
-                                                               "secret"]
+    assert sorted(p.name for p in server_files.iterdir()) == ["layout", "results.sqlite3", "secret"]
     assert files_outside(target.data_dir, target.tmp_path) == []
 
 
-TOO_LONG_NAMES = ["x" * 256, "/runs/" + "y" * 300, "a/" * 600, "\u00e9" * 200,
-                  "ok/" + "z" * 256 + "/more"]
+TOO_LONG_NAMES = [
+    "x" * 256,
+    "/runs/" + "y" * 300,
+    "a/" * 600,
+    "\u00e9" * 200,
+    "ok/" + "z" * 256 + "/more",
+]
 
 
 def test_names_too_long_for_the_file_system_are_invalid_directory(target):
     target.record_and_upload()
     instance_id = target.http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-        "instance_id"]
+        "instance_id"
+    ]
     for name in TOO_LONG_NAMES:
-        error_of(target.http.post(f"/v1/envs/{instance_id}/monitor/start/",
-                                  json={"directory": name}), 400, "invalid_directory")
-        error_of(target.http.post("/v1/upload/", json={"training_dir": name, "api_key": "k"}),
-                 400, "invalid_directory")
+        error_of(
+            target.http.post(f"/v1/envs/{instance_id}/monitor/start/", json={"directory": name}),
+            400,
+            "invalid_directory",
+        )
+        error_of(
+            target.http.post("/v1/upload/", json={"training_dir": name, "api_key": "k"}),
+            400,
+            "invalid_directory",
+        )
     assert target.http.get(f"/v1/envs/{instance_id}/").json()["recording"] is None
     target.assert_still_serving()
     assert files_outside(target.data_dir, target.tmp_path) == []
@@ -159,11 +185,21 @@ def test_a_data_folder_in_the_old_layout_is_moved_on_start(tmp_path):
         (root / folder / "openaigym.manifest.0.1.manifest.json").write_text("{}")
     with sqlite3.connect(root / "results.sqlite3") as db:
         db.executescript(_SCHEMA)
-        db.execute("INSERT INTO runs VALUES ('00aa11bb22cc33dd', 'CartPole-v1', NULL, 'u', "
-                   "'runs/old', 1.0, 1, 9.0, 9.0, 2.0, ?)",
-                   (json.dumps({"episode_rewards": [9.0], "episode_lengths": [9],
-                                "timestamps": [3.0], "initial_reset_timestamp": 1.0,
-                                "videos": []}),))
+        db.execute(
+            "INSERT INTO runs VALUES ('00aa11bb22cc33dd', 'CartPole-v1', NULL, 'u', "
+            "'runs/old', 1.0, 1, 9.0, 9.0, 2.0, ?)",
+            (
+                json.dumps(
+                    {
+                        "episode_rewards": [9.0],
+                        "episode_lengths": [9],
+                        "timestamps": [3.0],
+                        "initial_reset_timestamp": 1.0,
+                        "videos": [],
+                    }
+                ),
+            ),
+        )
     db.close()
     (root / "results.sqlite3-journal").mkdir()  # a folder a client made, not a journal
     server = ServerProcess(tmp_path)
@@ -176,7 +212,11 @@ def test_a_data_folder_in_the_old_layout_is_moved_on_start(tmp_path):
         server.kill()
     assert sorted(p.name for p in root.iterdir()) == ["recordings", "server"]
     assert sorted(p.name for p in (root / "recordings").iterdir()) == [
-        "recordings", "results.sqlite3-journal", "runs", "server"]
+        "recordings",
+        "results.sqlite3-journal",
+        "runs",
+        "server",
+    ]
     for folder in ("runs/old", "recordings", "server"):
         assert (root / "recordings" / folder / "openaigym.manifest.0.1.manifest.json").is_file()
     assert (root / "server" / "results.sqlite3").is_file()
@@ -187,7 +227,8 @@ def test_describe_shows_the_servers_absolute_path_only_when_the_operator_opts_in
         target = Target(tmp_path / str(shown), *args)
         try:
             instance_id = target.http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-                "instance_id"]
+                "instance_id"
+            ]
             target.http.post(f"/v1/envs/{instance_id}/monitor/start/", json={"directory": "d"})
             recording = target.http.get(f"/v1/envs/{instance_id}/").json()["recording"]
             assert recording["directory"] == "d"
@@ -231,16 +272,19 @@ def test_no_request_imports_a_module_it_names(canary, tmp_path):
     target = Target(tmp_path)
     try:
         target.record_and_upload()
-        wrapped = target.http.post("/v1/envs/", json={"env_id": "GymHttpTest/Wrapper-v0",
-                                                      "kwargs": {"env_id": "CartPole-v1"}})
+        wrapped = target.http.post(
+            "/v1/envs/",
+            json={"env_id": "GymHttpTest/Wrapper-v0", "kwargs": {"env_id": "CartPole-v1"}},
+        )
         assert wrapped.status_code == 200, wrapped.text  # the wrapper does make what it is named
         for env_id, kwargs in IMPORTING_REQUESTS:
             for route, extra in [("/v1/envs/", {}), ("/v1/vector_envs/", {"num_envs": 1})]:
                 body = {"env_id": env_id, "kwargs": kwargs, **extra}
                 error_of(target.http.post(route, json=body), 400, "env_id_refused")
                 packed = ormsgpack.packb(body)
-                error_of(target.http.post(route, content=packed, headers=MSGPACK), 400,
-                         "env_id_refused")
+                error_of(
+                    target.http.post(route, content=packed, headers=MSGPACK), 400, "env_id_refused"
+                )
         target.assert_still_serving()
     finally:
         target.close()
@@ -253,11 +297,14 @@ def shimmy_python() -> str:
     python = Path(os.environ.get("GYM_HTTP_SHIMMY_PYTHON", default))
     log = python.parent.parent / "install.log"
     probe = python.is_file() and subprocess.run(
-        [str(python), "-c", "import shimmy, gym, gym_http_server"], capture_output=True)
+        [str(python), "-c", "import shimmy, gym, gym_http_server"], capture_output=True
+    )
     if not probe or probe.returncode != 0:
         reason = log.read_text()[-400:] if log.is_file() else "make .venv-shimmy/.ready"
-        pytest.skip(f"SKIPPED LOUDLY: no venv with shimmy[gym-v26] and the server at {python} "
-                    f"(shimmy pins numpy 1.x and needs a venv of its own): {reason}")
+        pytest.skip(
+            f"SKIPPED LOUDLY: no venv with shimmy[gym-v26] and the server at {python} "
+            f"(shimmy pins numpy 1.x and needs a venv of its own): {reason}"
+        )
     return str(python)
 
 
@@ -267,15 +314,36 @@ def test_shimmys_gym_v26_wrapper_imports_nothing_a_request_names(canary, tmp_pat
     env = {**os.environ, "PYTHONPATH": tests}
     # The attack is real: shimmy's wrapper hands the id to gym, which imports its module.
     direct = subprocess.run(
-        [python, "-c", "import gymnasium, shimmy\n"
-         "try: gymnasium.make('GymV26Environment-v0', env_id='importcanary:Env')\n"
-         "except Exception: pass"], env=env, capture_output=True, text=True)
+        [
+            python,
+            "-c",
+            "import gymnasium, shimmy\n"
+            "try: gymnasium.make('GymV26Environment-v0', env_id='importcanary:Env')\n"
+            "except Exception: pass",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert canary.exists(), direct.stderr
     canary.unlink()
     data_dir = tmp_path / "data"
     server = subprocess.Popen(
-        [python, "-m", "gym_http_server", "-p", "0", "--data-dir", str(data_dir),
-         "--import", "shimmy"], stderr=subprocess.PIPE, text=True, env=env)
+        [
+            python,
+            "-m",
+            "gym_http_server",
+            "-p",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--import",
+            "shimmy",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = server.stderr.readline()
         while "listening on" not in line:
@@ -284,13 +352,23 @@ def test_shimmys_gym_v26_wrapper_imports_nothing_a_request_names(canary, tmp_pat
         threading.Thread(target=server.stderr.read, daemon=True).start()
         url = line.split("listening on ")[1].strip()
         with httpx.Client(base_url=url, timeout=60) as http:
-            made = http.post("/v1/envs/", json={"env_id": "GymV26Environment-v0",
-                                                "kwargs": {"env_id": "CartPole-v1"}})
+            made = http.post(
+                "/v1/envs/",
+                json={"env_id": "GymV26Environment-v0", "kwargs": {"env_id": "CartPole-v1"}},
+            )
             assert made.status_code == 200, made.text  # shimmy really serves gym's CartPole
-            for kwargs in [{"env_id": "importcanary:Env"}, {"env_id": "importcanary:X-v0"},
-                           {"env_id": "CartPole-v1", "make_kwargs": {"e": "importcanary:E"}}]:
-                error_of(http.post("/v1/envs/", json={"env_id": "GymV26Environment-v0",
-                                                      "kwargs": kwargs}), 400, "env_id_refused")
+            for kwargs in [
+                {"env_id": "importcanary:Env"},
+                {"env_id": "importcanary:X-v0"},
+                {"env_id": "CartPole-v1", "make_kwargs": {"e": "importcanary:E"}},
+            ]:
+                error_of(
+                    http.post(
+                        "/v1/envs/", json={"env_id": "GymV26Environment-v0", "kwargs": kwargs}
+                    ),
+                    400,
+                    "env_id_refused",
+                )
             started = time.monotonic()
             assert http.get("/healthz").status_code == 200
             assert time.monotonic() - started < 1.0
@@ -316,49 +394,87 @@ def test_a_huge_frozenlake_map_is_refused_before_it_costs_anything(target):
     body = orjson.dumps({"env_id": "FrozenLake-v1", "kwargs": {"desc": desc}})
     assert len(body) < 1 << 20  # under the default body limit
     for route, extra in [("/v1/envs/", b""), ("/v1/vector_envs/", b"")]:
-        sent = body if route == "/v1/envs/" else orjson.dumps(
-            {"env_id": "FrozenLake-v1", "num_envs": 2, "kwargs": {"desc": desc}})
+        sent = (
+            body
+            if route == "/v1/envs/"
+            else orjson.dumps({"env_id": "FrozenLake-v1", "num_envs": 2, "kwargs": {"desc": desc}})
+        )
         error_of(target.http.post(route, content=sent + extra), 400, "kwargs_too_large")
     # A batch of 1024 Taxis builds 1024 transition tables (830 MiB): refused from one's size.
-    taxis = target.http.post("/v1/vector_envs/", json={
-        "env_id": "Taxi-v4", "num_envs": 1024, "vectorization_mode": "sync"})
+    taxis = target.http.post(
+        "/v1/vector_envs/",
+        json={"env_id": "Taxi-v4", "num_envs": 1024, "vectorization_mode": "sync"},
+    )
     error_of(taxis, 400, "num_envs_too_large")
     assert cpu_seconds(pid) - cpu_before < 10.0
     assert target.server.rss_bytes() < 512 * 1024 * 1024
-    fits = target.http.post("/v1/vector_envs/", json={
-        "env_id": "Taxi-v4", "num_envs": 64, "vectorization_mode": "sync"})
+    fits = target.http.post(
+        "/v1/vector_envs/", json={"env_id": "Taxi-v4", "num_envs": 64, "vectorization_mode": "sync"}
+    )
     assert fits.status_code == 200, fits.text
     # What today's clients pass still works, and a map within the bound is built.
-    for kwargs in [{"map_name": "8x8", "is_slippery": False}, {"is_slippery": False},
-                   {"render_mode": "ansi", "max_episode_steps": 3},
-                   {"desc": ["S" + "F" * 28 + "F"] * 29 + ["F" * 29 + "G"]}]:
+    for kwargs in [
+        {"map_name": "8x8", "is_slippery": False},
+        {"is_slippery": False},
+        {"render_mode": "ansi", "max_episode_steps": 3},
+        {"desc": ["S" + "F" * 28 + "F"] * 29 + ["F" * 29 + "G"]},
+    ]:
         made = target.http.post("/v1/envs/", json={"env_id": "FrozenLake-v1", "kwargs": kwargs})
         assert made.status_code == 200, (kwargs, made.text)
-    error_of(target.http.post("/v1/envs/", json={"env_id": "CartPole-v1",
-                                                 "kwargs": {"no_such_kwarg": 1}}),
-             400, "env_creation_failed")
-    error_of(target.http.post("/v1/vector_envs/", json={
-        "env_id": "CartPole-v1", "num_envs": 1, "kwargs": {"vector_kwargs": {"context": "spawn"}}
-    }), 400, "kwarg_not_allowed")
+    error_of(
+        target.http.post(
+            "/v1/envs/", json={"env_id": "CartPole-v1", "kwargs": {"no_such_kwarg": 1}}
+        ),
+        400,
+        "env_creation_failed",
+    )
+    error_of(
+        target.http.post(
+            "/v1/vector_envs/",
+            json={
+                "env_id": "CartPole-v1",
+                "num_envs": 1,
+                "kwargs": {"vector_kwargs": {"context": "spawn"}},
+            },
+        ),
+        400,
+        "kwarg_not_allowed",
+    )
     target.assert_still_serving()
 
 
 def test_an_operators_kwargs_allowlist_is_all_a_client_may_set(tmp_path):
-    target = Target(tmp_path, "--allow-kwargs", "FrozenLake-v1=map_name,is_slippery",
-                    "--max-kwargs-bytes", "200")
+    target = Target(
+        tmp_path,
+        "--allow-kwargs",
+        "FrozenLake-v1=map_name,is_slippery",
+        "--max-kwargs-bytes",
+        "200",
+    )
     try:
-        for env_id, kwargs in [("FrozenLake-v1", {"map_name": "8x8", "is_slippery": False}),
-                               ("CartPole-v1", {"max_episode_steps": 5}),
-                               ("CartPole-v1", {"render_mode": "rgb_array"})]:
+        for env_id, kwargs in [
+            ("FrozenLake-v1", {"map_name": "8x8", "is_slippery": False}),
+            ("CartPole-v1", {"max_episode_steps": 5}),
+            ("CartPole-v1", {"render_mode": "rgb_array"}),
+        ]:
             made = target.http.post("/v1/envs/", json={"env_id": env_id, "kwargs": kwargs})
             assert made.status_code == 200, made.text
-        for env_id, kwargs in [("FrozenLake-v1", {"desc": ["SG"]}),
-                               ("CartPole-v1", {"sutton_barto_reward": True})]:
-            error_of(target.http.post("/v1/envs/", json={"env_id": env_id, "kwargs": kwargs}),
-                     400, "kwarg_not_allowed")
-        error_of(target.http.post("/v1/envs/", json={
-            "env_id": "FrozenLake-v1", "kwargs": {"map_name": "x" * 300}}), 400,
-            "kwargs_too_large")
+        for env_id, kwargs in [
+            ("FrozenLake-v1", {"desc": ["SG"]}),
+            ("CartPole-v1", {"sutton_barto_reward": True}),
+        ]:
+            error_of(
+                target.http.post("/v1/envs/", json={"env_id": env_id, "kwargs": kwargs}),
+                400,
+                "kwarg_not_allowed",
+            )
+        error_of(
+            target.http.post(
+                "/v1/envs/", json={"env_id": "FrozenLake-v1", "kwargs": {"map_name": "x" * 300}}
+            ),
+            400,
+            "kwargs_too_large",
+        )
         target.assert_still_serving()
     finally:
         target.close()
@@ -379,55 +495,113 @@ def test_msgpack_arrays_whose_shape_and_data_disagree_are_400(target):
     iid = http.post("/v1/envs/", json={"env_id": "Pendulum-v1"}).json()["instance_id"]
     http.post(f"/v1/envs/{iid}/reset/")
     vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}).json()[
-        "vector_id"]
+        "vector_id"
+    ]
     http.post(f"/v1/vector_envs/{vid}/reset/")
     single, batched = f"/v1/envs/{iid}/step/", f"/v1/vector_envs/{vid}/step/"
     for shape in HUGE_SHAPES:
-        for path, body in [(single, {"action": array_map(shape)}),
-                           (batched, {"actions": array_map(shape)}),
-                           (batched, {"actions": [array_map(shape), array_map(shape)]}),
-                           (f"/v1/envs/{iid}/action_space/contains",
-                            {"action": array_map(shape)})]:
+        for path, body in [
+            (single, {"action": array_map(shape)}),
+            (batched, {"actions": array_map(shape)}),
+            (batched, {"actions": [array_map(shape), array_map(shape)]}),
+            (f"/v1/envs/{iid}/action_space/contains", {"action": array_map(shape)}),
+        ]:
             response = http.post(path, content=ormsgpack.packb(body), headers=MSGPACK)
             error_of(response, 400, "malformed_msgpack")
-    for shape, data, dtype in [([1], b"\0" * 3, "float32"), ([2], b"\0" * 4, "float32"),
-                               ([-1], b"", "float32"), ([1], b"\0" * 4, "float128")]:
-        error_of(http.post(single, content=ormsgpack.packb(
-            {"action": array_map(shape, data, dtype)}), headers=MSGPACK), 400, "malformed_msgpack")
+    for shape, data, dtype in [
+        ([1], b"\0" * 3, "float32"),
+        ([2], b"\0" * 4, "float32"),
+        ([-1], b"", "float32"),
+        ([1], b"\0" * 4, "float128"),
+    ]:
+        error_of(
+            http.post(
+                single,
+                content=ormsgpack.packb({"action": array_map(shape, data, dtype)}),
+                headers=MSGPACK,
+            ),
+            400,
+            "malformed_msgpack",
+        )
     for timeout in (1e300, 2e47, 5e-324):  # a wait of a googol seconds overflowed
         reset = http.post(f"/v1/vector_envs/{vid}/reset/", json={"timeout": timeout})
         assert reset.status_code in (200, 504), reset.text
     vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}).json()[
-        "vector_id"]
+        "vector_id"
+    ]
     http.post(f"/v1/vector_envs/{vid}/reset/")
     good = ormsgpack.packb({"action": array_map([1], b"\0" * 4)})
     assert http.post(single, content=good, headers=MSGPACK).status_code == 200
     for trailing in [b"\x00", b"\xc0", good, b"\x91", b"\xa3end"]:
-        error_of(http.post(single, content=good + trailing, headers=MSGPACK), 400,
-                 "malformed_msgpack")
+        error_of(
+            http.post(single, content=good + trailing, headers=MSGPACK), 400, "malformed_msgpack"
+        )
     target.assert_still_serving()
 
 
-KEYS = ["action", "actions", "seed", "options", "env_id", "kwargs", "num_envs", "render",
-        "directory", "observation", "x", "force", "training_dir", "api_key", "dtype", "shape",
-        "data"]
-DTYPES = ["bool", "int8", "uint8", "int64", "uint64", "float16", "float32", "float64",
-          "float128", "object", "<f8", "U3"]
+KEYS = [
+    "action",
+    "actions",
+    "seed",
+    "options",
+    "env_id",
+    "kwargs",
+    "num_envs",
+    "render",
+    "directory",
+    "observation",
+    "x",
+    "force",
+    "training_dir",
+    "api_key",
+    "dtype",
+    "shape",
+    "data",
+]
+DTYPES = [
+    "bool",
+    "int8",
+    "uint8",
+    "int64",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "float128",
+    "object",
+    "<f8",
+    "U3",
+]
 # Zero-length axes beside huge ones: arrays that hold nothing yet overflow.
-DIMS = st.one_of(st.sampled_from([0, 0, 1, 2]),
-                 st.sampled_from([-1, 2**31, 2**32, 2**62, 2**63, 2**64 - 1]))
+DIMS = st.one_of(
+    st.sampled_from([0, 0, 1, 2]), st.sampled_from([-1, 2**31, 2**32, 2**62, 2**63, 2**64 - 1])
+)
 INTEGERS = st.integers(-(2**63), 2**64 - 1)  # what msgpack and orjson can write
-ARRAYS = st.fixed_dictionaries({
-    "dtype": st.one_of(st.sampled_from(DTYPES[:8]), st.sampled_from(DTYPES), INTEGERS,
-                       st.none()),
-    "shape": st.one_of(st.lists(DIMS, max_size=4), INTEGERS, st.text(max_size=3)),
-    "data": st.just(b"") | st.binary(max_size=24),
-})
-SCALARS = (st.none() | st.booleans() | INTEGERS
-           | st.floats(allow_nan=True) | st.text(max_size=8) | st.sampled_from(
-               ["CartPole-v1", "Pendulum-v1", "GymHttpTest/AllSpaces-v0", "x:y", "..", "/"]))
-VALUES = st.recursive(SCALARS | ARRAYS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-    st.sampled_from(KEYS) | st.text(max_size=4), inner, max_size=3), max_leaves=8)
+ARRAYS = st.fixed_dictionaries(
+    {
+        "dtype": st.one_of(
+            st.sampled_from(DTYPES[:8]), st.sampled_from(DTYPES), INTEGERS, st.none()
+        ),
+        "shape": st.one_of(st.lists(DIMS, max_size=4), INTEGERS, st.text(max_size=3)),
+        "data": st.just(b"") | st.binary(max_size=24),
+    }
+)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | INTEGERS
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["CartPole-v1", "Pendulum-v1", "GymHttpTest/AllSpaces-v0", "x:y", "..", "/"])
+)
+VALUES = st.recursive(
+    SCALARS | ARRAYS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 BODIES = st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=4)
 
 
@@ -435,19 +609,29 @@ BODIES = st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=4)
 def fuzzed(base_url):
     """Targets on the shared server: an instance of every space kind, a batch."""
     with httpx.Client(base_url=base_url, timeout=60) as http:
-        made = [http.post("/v1/envs/", json={"env_id": env_id}).json()["instance_id"]
-                for env_id in ("GymHttpTest/AllSpaces-v0", "Pendulum-v1", "CartPole-v1")]
+        made = [
+            http.post("/v1/envs/", json={"env_id": env_id}).json()["instance_id"]
+            for env_id in ("GymHttpTest/AllSpaces-v0", "Pendulum-v1", "CartPole-v1")
+        ]
         for iid in made:
             http.post(f"/v1/envs/{iid}/reset/")
-        vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}
-                        ).json()["vector_id"]
+        vid = http.post("/v1/vector_envs/", json={"env_id": "Pendulum-v1", "num_envs": 2}).json()[
+            "vector_id"
+        ]
         http.post(f"/v1/vector_envs/{vid}/reset/")
-        paths = [f"/v1/envs/{iid}/{verb}" for iid in made
-                 for verb in ("step/", "reset/", "action_space/contains",
-                              "observation_space/contains")]
-        paths += [f"/v1/vector_envs/{vid}/step/", f"/v1/vector_envs/{vid}/reset/",
-                  "/v1/envs/", "/v1/vector_envs/", f"/v1/envs/{made[2]}/monitor/start/",
-                  "/v1/upload/"]
+        paths = [
+            f"/v1/envs/{iid}/{verb}"
+            for iid in made
+            for verb in ("step/", "reset/", "action_space/contains", "observation_space/contains")
+        ]
+        paths += [
+            f"/v1/vector_envs/{vid}/step/",
+            f"/v1/vector_envs/{vid}/reset/",
+            "/v1/envs/",
+            "/v1/vector_envs/",
+            f"/v1/envs/{made[2]}/monitor/start/",
+            "/v1/upload/",
+        ]
         yield http, paths
         for iid in made:
             http.delete(f"/v1/envs/{iid}")
@@ -458,7 +642,8 @@ def post_fuzzed(http, path: str, content: bytes, media_type: str) -> None:
     response = http.post(path, content=content, headers={"Content-Type": media_type})
     assert response.status_code < 500, (path, content[:200], response.text[:300])
     assert response.headers["content-type"].startswith("application/json") or (
-        response.status_code < 300)
+        response.status_code < 300
+    )
     if response.status_code == 200 and path in ("/v1/envs/", "/v1/vector_envs/"):
         made = response.json()
         if "instance_id" in made:
@@ -467,33 +652,50 @@ def post_fuzzed(http, path: str, content: bytes, media_type: str) -> None:
             http.delete(f"/v1/vector_envs/{made['vector_id']}")
 
 
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @FUZZ
-@given(data=st.data(), raw=st.binary(max_size=64),
-       media_type=st.sampled_from(["application/msgpack", "application/json", "text/plain"]))
+@given(
+    data=st.data(),
+    raw=st.binary(max_size=64),
+    media_type=st.sampled_from(["application/msgpack", "application/json", "text/plain"]),
+)
 def test_arbitrary_bytes_never_get_a_5xx(fuzzed, data, raw, media_type):
     http, paths = fuzzed
     post_fuzzed(http, data.draw(st.sampled_from(paths)), raw, media_type)
 
 
 @FUZZ
-@given(data=st.data(), body=BODIES | st.fixed_dictionaries({"action": ARRAYS}),
-       cut=st.integers(0, 3), tail=st.binary(max_size=3))
+@given(
+    data=st.data(),
+    body=BODIES | st.fixed_dictionaries({"action": ARRAYS}),
+    cut=st.integers(0, 3),
+    tail=st.binary(max_size=3),
+)
 def test_msgpack_near_misses_never_get_a_5xx(fuzzed, data, body, cut, tail):
     http, paths = fuzzed
     packed = ormsgpack.packb(body)
-    for content in (packed, packed[:len(packed) - cut] + tail):
+    for content in (packed, packed[: len(packed) - cut] + tail):
         post_fuzzed(http, data.draw(st.sampled_from(paths)), content, "application/msgpack")
 
 
-ARRAY_BODIES = st.fixed_dictionaries({
-    "dtype": st.sampled_from(DTYPES), "shape": st.lists(DIMS, max_size=4),
-    "data": st.just(b"") | st.binary(max_size=24),
-}).flatmap(lambda array: st.sampled_from([{"action": array}, {"actions": array},
-                                          {"actions": [array, array]}, {"observation": array}]))
+ARRAY_BODIES = st.fixed_dictionaries(
+    {
+        "dtype": st.sampled_from(DTYPES),
+        "shape": st.lists(DIMS, max_size=4),
+        "data": st.just(b"") | st.binary(max_size=24),
+    }
+).flatmap(
+    lambda array: st.sampled_from(
+        [{"action": array}, {"actions": array}, {"actions": [array, array]}, {"observation": array}]
+    )
+)
 
 
 @FUZZ
@@ -509,7 +711,7 @@ def test_msgpack_array_maps_of_any_shape_never_get_a_5xx(fuzzed, data, body):
 def test_json_near_misses_never_get_a_5xx(fuzzed, data, body, cut, tail):
     http, paths = fuzzed
     text = orjson.dumps(body, default=lambda value: value.hex())  # bytes as text in JSON
-    for content in (text, text[:len(text) - cut] + tail.encode()):
+    for content in (text, text[: len(text) - cut] + tail.encode()):
         post_fuzzed(http, data.draw(st.sampled_from(paths)), content, "application/json")
 
 
@@ -526,8 +728,10 @@ def test_the_fuzzed_server_still_serves(fuzzed):
 # 5. Logs that cannot be forged --------------------------------------------------
 
 FORGED = "2030-01-01 00:00:00,000 CRITICAL gym_http_server: FORGED"
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: |^    \| "
-                      r"|^gym-http-server listening on ")
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: |^    \| "
+    r"|^gym-http-server listening on "
+)
 
 
 def forging_requests(http) -> None:
@@ -540,8 +744,10 @@ def forging_requests(http) -> None:
         http.get(f"/no/such/route{quoted}")
         http.post("/v1/envs/", json={"env_id": "CartPole-v1" + line_break + FORGED})
         iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
-        http.post(f"/v1/envs/{iid}/monitor/start/",
-                  json={"directory": "runs/forged" + line_break + FORGED})
+        http.post(
+            f"/v1/envs/{iid}/monitor/start/",
+            json={"directory": "runs/forged" + line_break + FORGED},
+        )
         http.delete(f"/v1/envs/{iid}")
 
 
@@ -558,7 +764,8 @@ def test_no_client_text_starts_a_log_line(tmp_path):
     assert "\x00" not in text and "\x1b" not in text
     lines = text.splitlines()  # every line break Python knows, \x85 and \u2028 included
     assert lines and all(LOG_LINE.match(line) for line in lines), [
-        line for line in lines if not LOG_LINE.match(line)][:5]
+        line for line in lines if not LOG_LINE.match(line)
+    ][:5]
     assert not any(line.startswith(FORGED) for line in lines)
 
 
@@ -570,9 +777,15 @@ def test_a_traceback_with_client_text_stays_inside_its_record():
     try:
         raise KeyError("\n" + FORGED + "\u2028" + FORGED)
     except KeyError:
-        record = logging.LogRecord("gym_http_server.errors", logging.ERROR, __file__, 1,
-                                   "unhandled error on %r %r", ("GET", "/x\n" + FORGED),
-                                   sys.exc_info())
+        record = logging.LogRecord(
+            "gym_http_server.errors",
+            logging.ERROR,
+            __file__,
+            1,
+            "unhandled error on %r %r",
+            ("GET", "/x\n" + FORGED),
+            sys.exc_info(),
+        )
     text = TextFormatter().format(record)
     assert all(LOG_LINE.match(line) for line in text.splitlines())
     assert len(JsonFormatter().format(record).splitlines()) == 1
@@ -586,8 +799,11 @@ def test_json_logs_are_one_object_a_line(tmp_path):
     finally:
         target.http.close()
         target.server.stop(signal.SIGTERM)
-    entries = [json.loads(line) for line in "".join(target.server.lines).splitlines()
-               if not line.startswith("gym-http-server listening on ")]
+    entries = [
+        json.loads(line)
+        for line in "".join(target.server.lines).splitlines()
+        if not line.startswith("gym-http-server listening on ")
+    ]
     assert len(entries) > 20
     assert all({"time", "level", "logger", "message"} <= set(entry) for entry in entries)
     assert any("records into" in entry["message"] for entry in entries)
@@ -595,8 +811,11 @@ def test_json_logs_are_one_object_a_line(tmp_path):
 
 # 6. Headers and auth -------------------------------------------------------------
 
-SAFE_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
-                "referrer-policy": "no-referrer"}
+SAFE_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
 
 
 def assert_safe_headers(response: httpx.Response) -> None:
@@ -612,8 +831,12 @@ def test_every_response_carries_the_security_headers(tmp_path):
     http = target.http
     try:
         for response in [
-            http.get("/healthz"), http.get("/metrics"), http.get("/openapi.yaml"),
-            http.get("/"), http.get("/docs"), http.get("/static/api.js"),
+            http.get("/healthz"),
+            http.get("/metrics"),
+            http.get("/openapi.yaml"),
+            http.get("/"),
+            http.get("/docs"),
+            http.get("/static/api.js"),
             http.get("/v1/envs/"),  # 401
             http.get("/v1/envs/", headers=bearer),
             http.post("/v1/envs/", headers=bearer, json={"env_id": "nope"}),  # 400
@@ -637,10 +860,17 @@ def test_the_bearer_scheme_is_case_insensitive_and_the_token_is_not(tmp_path):
         for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):
             answer = target.http.get("/v1/envs/", headers={"Authorization": f"{scheme} {token}"})
             assert answer.status_code == 200, scheme
-        for header in (f"Bearer {token.lower()}", f"Basic {token}", token, f"Bearer  {token}",
-                       "Bearer", f"Bearer\t{token}"):
-            error_of(target.http.get("/v1/envs/", headers={"Authorization": header}), 401,
-                     "unauthorized")
+        for header in (
+            f"Bearer {token.lower()}",
+            f"Basic {token}",
+            token,
+            f"Bearer  {token}",
+            "Bearer",
+            f"Bearer\t{token}",
+        ):
+            error_of(
+                target.http.get("/v1/envs/", headers={"Authorization": header}), 401, "unauthorized"
+            )
     finally:
         target.close()
 
@@ -652,11 +882,12 @@ def test_uploader_ids_are_keyed_by_each_servers_secret(tmp_path):
         try:
             run_id = target.record_and_upload()
             ids.append(target.http.get(f"/v1/results/{run_id}").json()["uploader"])
-            secret = (target.data_dir / "server" / "secret")
+            secret = target.data_dir / "server" / "secret"
             assert secret.stat().st_mode & 0o077 == 0 and len(secret.read_bytes()) == 32
             target.restart()  # the secret is kept: the same key is the same uploader
-            again = target.http.post("/v1/upload/", json={"training_dir": "/runs/before",
-                                                          "api_key": "key"}).json()
+            again = target.http.post(
+                "/v1/upload/", json={"training_dir": "/runs/before", "api_key": "key"}
+            ).json()
             assert again["created"] is False
             target.record_and_upload("/runs/again")
             assert target.http.get(f"/v1/results/{target.run_id}").json()["uploader"] == ids[-1]

@@ -32,18 +32,32 @@ def free_port() -> int:
 def test_version_and_help():
     out = subprocess.run([CLI, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == f"gym-http-server {__version__}"
-    out = subprocess.run([sys.executable, "-m", "gym_http_server", "--help"],
-                         capture_output=True, text=True)
-    for flag in ["--listen", "--port", "--threads", "--max-envs", "--data-dir", "--import",
-                 "--allow-shutdown", "--log-level", "--version", "--token", "--token-file",
-                 "--env-ttl", "--cors-origin"]:
+    out = subprocess.run(
+        [sys.executable, "-m", "gym_http_server", "--help"], capture_output=True, text=True
+    )
+    for flag in [
+        "--listen",
+        "--port",
+        "--threads",
+        "--max-envs",
+        "--data-dir",
+        "--import",
+        "--allow-shutdown",
+        "--log-level",
+        "--version",
+        "--token",
+        "--token-file",
+        "--env-ttl",
+        "--cors-origin",
+    ]:
         assert flag in out.stdout
 
 
 def test_cli_serves_and_shuts_down_gracefully_when_allowed():
     port = free_port()
-    process = subprocess.Popen([CLI, "-l", "127.0.0.1", "-p", str(port),
-                                "--allow-shutdown", "--log-level", "warning"])
+    process = subprocess.Popen(
+        [CLI, "-l", "127.0.0.1", "-p", str(port), "--allow-shutdown", "--log-level", "warning"]
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -76,15 +90,21 @@ def test_import_registers_operator_envs_and_a_bad_module_fails_clearly():
     with running_server("--import", "testenvs", env=server_env()) as url:
         response = httpx.post(f"{url}/v1/envs/", json={"env_id": "GymHttpTest/AllSpaces-v0"})
         assert response.status_code == 200
-    out = subprocess.run([CLI, "-p", "0", "--import", "no_such_module_here"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [CLI, "-p", "0", "--import", "no_such_module_here"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and "no_such_module_here" in out.stderr
 
 
 def test_start_server_from_python():
     port = free_port()
-    code = ("from gym_http_server import start_server; "
-            f"start_server(listen='127.0.0.1', port={port}, allow_shutdown=True)")
+    code = (
+        "from gym_http_server import start_server; "
+        f"start_server(listen='127.0.0.1', port={port}, allow_shutdown=True)"
+    )
     process = subprocess.Popen([sys.executable, "-c", code])
     try:
         for _ in range(100):
@@ -111,7 +131,8 @@ def test_create_app_runs_under_another_wsgi_server():
     try:
         url = f"http://127.0.0.1:{server.server_port}"
         instance_id = httpx.post(f"{url}/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-            "instance_id"]
+            "instance_id"
+        ]
         assert httpx.post(f"{url}/v1/envs/{instance_id}/reset/").status_code == 200
         error_of(httpx.post(f"{url}/v1/shutdown/"), 403, "shutdown_disabled")
     finally:
@@ -124,7 +145,9 @@ def test_ray_backend_without_ray_installed_is_a_start_up_error_naming_the_extra(
     (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'ray'\")\n")
     done = subprocess.run(
         [sys.executable, "-m", "gym_http_server", "-p", "0", "--backend", "ray"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert done.returncode == 2
@@ -133,17 +156,26 @@ def test_ray_backend_without_ray_installed_is_a_start_up_error_naming_the_extra(
 
 
 def test_ray_options_without_the_ray_backend_are_refused():
-    for option in (["--ray-address", "auto"], ["--env-num-cpus", "1"],
-                   ["--env-resource", "simulator=1"], ["--env-scheduling", "spread"]):
-        done = subprocess.run([sys.executable, "-m", "gym_http_server", "-p", "0", *option],
-                              capture_output=True, text=True, timeout=60)
+    for option in (
+        ["--ray-address", "auto"],
+        ["--env-num-cpus", "1"],
+        ["--env-resource", "simulator=1"],
+        ["--env-scheduling", "spread"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "gym_http_server", "-p", "0", *option],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2 and "need --backend ray" in done.stderr
 
 
 def start_up_error(*args: str, env: dict | None = None) -> str:
     """What the CLI says when it refuses to start: exit 2, one line, nothing served."""
-    done = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        [CLI, *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gym-http-server: error: "), done.stderr
@@ -151,15 +183,32 @@ def start_up_error(*args: str, env: dict | None = None) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("flag, value", [
-    ("--threads", "0"), ("--threads", "-1"), ("--threads", "many"), ("--max-envs", "-5"),
-    ("--max-envs", "0"), ("--max-num-envs", "0"), ("--max-body-bytes", "0"),
-    ("--port", "70000"), ("--port", "-1"), ("--connection-limit", "0"),
-    ("--read-timeout", "0"), ("--read-timeout", "nan"), ("--env-ttl", "-1"),
-    ("--env-ttl", "inf"), ("--engine", "gunicorn"), ("--step-timeout", "0"),
-    ("--step-timeout", "nan"), ("--max-processes", "0"), ("--worker-memory", "-1"),
-    ("--env-resource", "simulator=-1"), ("--env-resource", "=1"),
-])
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--threads", "0"),
+        ("--threads", "-1"),
+        ("--threads", "many"),
+        ("--max-envs", "-5"),
+        ("--max-envs", "0"),
+        ("--max-num-envs", "0"),
+        ("--max-body-bytes", "0"),
+        ("--port", "70000"),
+        ("--port", "-1"),
+        ("--connection-limit", "0"),
+        ("--read-timeout", "0"),
+        ("--read-timeout", "nan"),
+        ("--env-ttl", "-1"),
+        ("--env-ttl", "inf"),
+        ("--engine", "gunicorn"),
+        ("--step-timeout", "0"),
+        ("--step-timeout", "nan"),
+        ("--max-processes", "0"),
+        ("--worker-memory", "-1"),
+        ("--env-resource", "simulator=-1"),
+        ("--env-resource", "=1"),
+    ],
+)
 def test_every_numeric_flag_out_of_range_is_one_line_and_exit_2(flag, value, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["-p", "0", flag, value])

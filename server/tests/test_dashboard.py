@@ -20,8 +20,14 @@ playwright_api = pytest.importorskip(
 expect = playwright_api.expect
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).parents[2] / "reports" / "screenshots"
 LOCAL_SCHEMES = {"data", "blob"}
 
@@ -29,8 +35,10 @@ LOCAL_SCHEMES = {"data", "blob"}
 @pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"browser tests need Chromium, and there is none at {CHROMIUM} "
-                    "(make test installs Debian's chromium when run as root)")
+        pytest.skip(
+            f"browser tests need Chromium, and there is none at {CHROMIUM} "
+            "(make test installs Debian's chromium when run as root)"
+        )
     with playwright_api.sync_playwright() as playwright:
         try:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -127,16 +135,21 @@ def test_dashboard_lists_a_live_instance_and_its_frame_follows_the_steps(server,
 def record_and_upload(client, episodes: int) -> dict:
     instance_id = create(client)
     folder = f"/runs/dashboard-{instance_id}"
-    assert client.post(f"/v1/envs/{instance_id}/monitor/start/",
-                       json={"directory": folder}).status_code == 204
+    assert (
+        client.post(
+            f"/v1/envs/{instance_id}/monitor/start/", json={"directory": folder}
+        ).status_code
+        == 204
+    )
     for episode in range(episodes):
         client.post(f"/v1/envs/{instance_id}/reset/", json={"seed": episode})
         while not client.post(f"/v1/envs/{instance_id}/step/", json={"action": 0}).json()["done"]:
             pass
     assert client.post(f"/v1/envs/{instance_id}/monitor/close/").status_code == 204
     client.post(f"/v1/envs/{instance_id}/close/")
-    upload = client.post("/v1/upload/", json={"training_dir": folder, "api_key": "me",
-                                              "algorithm_id": "always-left"})
+    upload = client.post(
+        "/v1/upload/", json={"training_dir": folder, "api_key": "me", "algorithm_id": "always-left"}
+    )
     assert upload.status_code == 200, upload.text
     return client.get(f"/v1/results/{upload.json()['run_id']}").json()
 
@@ -153,8 +166,9 @@ def test_uploaded_run_is_listed_and_plotted_one_point_per_episode(server, visit)
     points = page.locator("#runs svg.plot circle.episode")
     expect(points).to_have_count(4)
     labels = [points.nth(i).locator("title").text_content() for i in range(4)]
-    assert labels == [f"episode {i + 1}: reward {int(r)}"
-                      for i, r in enumerate(run["episode_rewards"])]
+    assert labels == [
+        f"episode {i + 1}: reward {int(r)}" for i, r in enumerate(run["episode_rewards"])
+    ]
     expect(page.locator("#runs .plot-title")).to_contain_text(run["run_id"])
     page.wait_for_function("() => document.querySelector('figure.frame img')?.naturalWidth > 0")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -180,8 +194,9 @@ def test_stopped_server_shows_a_readable_message_not_a_blank_panel(visit):
 
 
 def test_docs_render_swagger_ui_with_every_operation(server, visit, spec):
-    operations = [op for item in spec["paths"].values() for key, op in item.items()
-                  if key != "parameters"]
+    operations = [
+        op for item in spec["paths"].values() for key, op in item.items() if key != "parameters"
+    ]
     visit.page.goto(f"{server.base_url}/docs")
     expect(visit.page.locator(".opblock")).to_have_count(len(operations))
     expect(visit.page.locator("#swagger-ui")).to_contain_text("Render the current frame")
@@ -205,8 +220,10 @@ def test_pages_request_nothing_but_this_server(server, visit):
 
 
 def test_a_token_protected_server_is_watched_with_its_token_in_the_fragment(visit):
-    with running_server("--token", "dashboard-secret") as url, httpx.Client(
-            base_url=url, headers={"Authorization": "Bearer dashboard-secret"}) as client:
+    with (
+        running_server("--token", "dashboard-secret") as url,
+        httpx.Client(base_url=url, headers={"Authorization": "Bearer dashboard-secret"}) as client,
+    ):
         instance_id = create(client)
         page = visit.page
         page.goto(f"{url}/dashboard")
@@ -244,7 +261,8 @@ def test_dashboard_lists_a_batch_and_counts_its_sub_envs(server, visit):
     expect(row.locator("td").nth(2)).to_have_text("3")
     health = server.get("/healthz").json()
     expect(page.locator("#batches .summary")).to_contain_text(
-        f"{health['sub_envs']} of {health['max_envs']} environments")
+        f"{health['sub_envs']} of {health['max_envs']} environments"
+    )
     server.post(f"/v1/vector_envs/{vector_id}/close/")
     expect(row).to_have_count(0)
     assert not visit.errors

@@ -20,10 +20,14 @@ SPEC = yaml.safe_load(SPEC_PATH.read_text())
 
 # Statements that were true once and must not come back.
 STALE = [
-    (r"(monitor|record\w*|upload\w*)[^.\n]{0,80}\bnot (yet )?(implemented|supported)",
-     "recording and upload are implemented"),
-    (r"\bnot (yet )?(implemented|supported)[^.\n]{0,40}(monitor|record|upload)",
-     "recording and upload are implemented"),
+    (
+        r"(monitor|record\w*|upload\w*)[^.\n]{0,80}\bnot (yet )?(implemented|supported)",
+        "recording and upload are implemented",
+    ),
+    (
+        r"\bnot (yet )?(implemented|supported)[^.\n]{0,40}(monitor|record|upload)",
+        "recording and upload are implemented",
+    ),
 ]
 
 
@@ -56,8 +60,11 @@ def test_no_stale_statement(doc):
 
 
 def test_the_stale_patterns_catch_what_they_are_for():
-    said = ["`monitor/start` is not implemented yet", "Upload: not supported.",
-            "Not implemented: recording into a folder"]
+    said = [
+        "`monitor/start` is not implemented yet",
+        "Upload: not supported.",
+        "Not implemented: recording into a folder",
+    ]
     assert all(any(re.search(p, line, re.IGNORECASE) for p, _ in STALE) for line in said)
 
 
@@ -73,8 +80,13 @@ def test_every_make_target_named_exists(doc):
 
 
 def server_options() -> set[str]:
-    out = subprocess.run([sys.executable, "-m", "gym_http_server", "--help"],
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "gym_http_server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return set(re.findall(r"--[a-z][\w-]*", out.stdout))
 
 
@@ -93,9 +105,12 @@ def test_every_route_named_is_in_the_spec(doc):
     path, text = doc
     spec_routes = {normalize(p) for p in SPEC["paths"]}
     named = {normalize(m) for m in re.findall(r"`(?:GET |POST |DELETE )?(/v1/[\w/{}<>$.-]*)", text)}
-    unknown = {route for route in named
-               if route not in spec_routes
-               and not any(route.startswith(s + "/") for s in spec_routes if "{}" in s)}
+    unknown = {
+        route
+        for route in named
+        if route not in spec_routes
+        and not any(route.startswith(s + "/") for s in spec_routes if "{}" in s)
+    }
     # action_space/sample and contains/<x> are routes of their own in the spec.
     assert unknown == set(), (path, unknown)
 

@@ -25,8 +25,10 @@ except ImportError:
     granian = None
 
 needs_granian = pytest.mark.skipif(
-    granian is None, reason="SKIPPED: granian is not installed (pip install "
-    "'gym-http-server[granian]'; `make test` installs it)")
+    granian is None,
+    reason="SKIPPED: granian is not installed (pip install "
+    "'gym-http-server[granian]'; `make test` installs it)",
+)
 ENGINES = ["waitress", pytest.param("granian", marks=needs_granian)]
 PYPROJECT = Path(__file__).parents[1] / "pyproject.toml"
 
@@ -62,8 +64,7 @@ class HeldSession:
 
     def __init__(self, url: str) -> None:
         self.http = httpx.Client(base_url=url, timeout=10)
-        self.iid = self.http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-            "instance_id"]
+        self.iid = self.http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
         self.http.post(f"/v1/envs/{self.iid}/reset/", json={"seed": 0})
 
     def step(self) -> None:
@@ -158,11 +159,9 @@ def test_idle_sockets_and_slowloris_headers_lock_nobody_out(server, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_flood_beyond_the_connection_limit_waits_boundedly_and_held_sessions_step(
-        server, engine):
+def test_a_flood_beyond_the_connection_limit_waits_boundedly_and_held_sessions_step(server, engine):
     limit = 40
-    running = server("--engine", engine, "--connection-limit", str(limit),
-                     "--read-timeout", "2")
+    running = server("--engine", engine, "--connection-limit", str(limit), "--read-timeout", "2")
     held = HeldSession(running.url)
     flood = open_sockets(running.url, limit + 20)
     try:
@@ -215,8 +214,9 @@ def test_waitress_internals_its_engine_uses_are_in_place():
     assert "self.set_socket_options(conn)" in accept and "self.fix_addr(addr)" in accept
     assert "self.channel_class(self, conn, addr, self.adj, map=self._map)" in accept
     assert callable(wasyncore.close_all) and callable(wasyncore.dispatcher.close)
-    made = waitress.create_server(lambda env, start: [], host="127.0.0.1", port=0,
-                                  asyncore_use_poll=True, connection_limit=5)
+    made = waitress.create_server(
+        lambda env, start: [], host="127.0.0.1", port=0, asyncore_use_poll=True, connection_limit=5
+    )
     try:
         assert isinstance(made, BaseWSGIServer) and made.channel_class is HTTPChannel
         assert isinstance(made._map, dict) and isinstance(made.active_channels, dict)
@@ -243,6 +243,12 @@ def test_granian_internals_its_engine_uses_are_in_place():
     assert "target_loader" in inspect.signature(AbstractServer.serve).parameters
     assert callable(MTServer.signal_handler_interrupt)
     accepted = inspect.signature(AbstractServer.__init__).parameters
-    assert {"blocking_threads", "backpressure", "backlog", "http1_settings",
-            "log_dictconfig", "workers"} <= set(accepted)
+    assert {
+        "blocking_threads",
+        "backpressure",
+        "backlog",
+        "http1_settings",
+        "log_dictconfig",
+        "workers",
+    } <= set(accepted)
     assert "header_read_timeout" in HTTP1Settings.__dataclass_fields__

@@ -18,8 +18,14 @@ def test_create_returns_a_short_hex_id_that_is_listed(http, create, conforms):
 
 def test_every_path_works_with_and_without_trailing_slash(http, create):
     instance_id = create("FrozenLake-v1")
-    for path in ["/v1/envs", f"/v1/envs/{instance_id}", f"/v1/envs/{instance_id}/action_space",
-                 f"/v1/envs/{instance_id}/observation_space", "/v1/registry", "/healthz"]:
+    for path in [
+        "/v1/envs",
+        f"/v1/envs/{instance_id}",
+        f"/v1/envs/{instance_id}/action_space",
+        f"/v1/envs/{instance_id}/observation_space",
+        "/v1/registry",
+        "/healthz",
+    ]:
         assert http.get(path).status_code == 200, path
         assert http.get(path + "/").status_code == 200, path
     assert http.post(f"/v1/envs/{instance_id}/reset").status_code == 200
@@ -63,8 +69,10 @@ def test_creation_seed_applies_to_the_first_reset(http, create):
     first_a = http.post(f"/v1/envs/{a}/reset/").json()["observation"]
     first_b = http.post(f"/v1/envs/{b}/reset/").json()["observation"]
     assert first_a == first_b
-    assert http.get(f"/v1/envs/{a}/action_space/sample").json() == \
-        http.get(f"/v1/envs/{b}/action_space/sample").json()
+    assert (
+        http.get(f"/v1/envs/{a}/action_space/sample").json()
+        == http.get(f"/v1/envs/{b}/action_space/sample").json()
+    )
 
 
 def test_reset_options_reach_the_environment(http, create):
@@ -77,8 +85,9 @@ def test_reset_options_reach_the_environment(http, create):
 def test_step_returns_terminated_truncated_and_done(http, create, conforms):
     instance_id = create("CartPole-v1", kwargs={"max_episode_steps": 3})
     http.post(f"/v1/envs/{instance_id}/reset/", json={"seed": 0})
-    results = [http.post(f"/v1/envs/{instance_id}/step/", json={"action": i % 2}).json()
-               for i in range(3)]
+    results = [
+        http.post(f"/v1/envs/{instance_id}/step/", json={"action": i % 2}).json() for i in range(3)
+    ]
     for result in results:
         conforms("StepResponse", result)
         assert result["done"] == (result["terminated"] or result["truncated"])
@@ -117,17 +126,30 @@ def test_continuous_box_actions_step_mountain_car(http, create):
 def test_all_space_kinds_step_with_numpy_info(http, create, conforms):
     instance_id = create(ALL_SPACES, seed=9)
     reset = http.post(f"/v1/envs/{instance_id}/reset/").json()
-    assert set(reset["observation"]) == {"discrete", "box", "multi_binary", "multi_discrete",
-                                         "text", "tuple"}
-    action = {"move": 3, "flags": [1, 0, 1], "levels": [1, 2], "say": "cab",
-              "force": [0.5, -0.25]}
+    assert set(reset["observation"]) == {
+        "discrete",
+        "box",
+        "multi_binary",
+        "multi_discrete",
+        "text",
+        "tuple",
+    }
+    action = {"move": 3, "flags": [1, 0, 1], "levels": [1, 2], "say": "cab", "force": [0.5, -0.25]}
     result = http.post(f"/v1/envs/{instance_id}/step/", json={"action": action}).json()
     conforms("StepResponse", result)
     assert result["reward"] == 2.25
-    assert result["info"] == {"t": 1, "force": [0.5, -0.25], "said": "cab", "ratio": 0.5,
-                              "unbounded": "Infinity", "flags": [1, 0, 1]}
-    assert http.post(f"/v1/envs/{instance_id}/observation_space/contains",
-                     json={"observation": result["observation"]}).json() == {"member": True}
+    assert result["info"] == {
+        "t": 1,
+        "force": [0.5, -0.25],
+        "said": "cab",
+        "ratio": 0.5,
+        "unbounded": "Infinity",
+        "flags": [1, 0, 1],
+    }
+    assert http.post(
+        f"/v1/envs/{instance_id}/observation_space/contains",
+        json={"observation": result["observation"]},
+    ).json() == {"member": True}
 
 
 def test_render_mode_frames_come_back_on_step_and_render(http, create, conforms):
@@ -141,8 +163,10 @@ def test_render_mode_frames_come_back_on_step_and_render(http, create, conforms)
     assert render["render_mode"] == "rgb_array"
     plain = create("CartPole-v1")
     http.post(f"/v1/envs/{plain}/reset/")
-    assert "render" not in http.post(f"/v1/envs/{plain}/step/",
-                                     json={"action": 0, "render": True}).json()
+    assert (
+        "render"
+        not in http.post(f"/v1/envs/{plain}/step/", json={"action": 0, "render": True}).json()
+    )
     error_of(http.get(f"/v1/envs/{plain}/render/"), 400, "invalid_parameter")
 
 
@@ -174,6 +198,7 @@ def test_health_and_spec_are_served(http, conforms):
     response = http.get("/openapi.yaml")
     assert response.headers["content-type"].startswith("application/yaml")
     from conftest import SPEC_PATH
+
     assert response.content == SPEC_PATH.read_bytes()
 
 

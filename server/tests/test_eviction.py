@@ -24,20 +24,31 @@ TTL = 0.6
 EVERY_PARAMETER = {"action": 0, "observation": 0, "directory": "x"}
 
 INSTANCE_ROUTES = [
-    ("GET", ""), ("DELETE", ""), ("POST", "/reset/"), ("POST", "/step/"), ("GET", "/render/"),
-    ("POST", "/close/"), ("GET", "/action_space/"), ("GET", "/action_space/sample"),
-    ("GET", "/action_space/contains/0"), ("POST", "/action_space/contains"),
-    ("GET", "/observation_space/"), ("POST", "/observation_space/contains"),
-    ("POST", "/monitor/start/"), ("POST", "/monitor/close/"),
-    ("GET", "/action_space/json_schema"), ("GET", "/observation_space/json_schema"),
+    ("GET", ""),
+    ("DELETE", ""),
+    ("POST", "/reset/"),
+    ("POST", "/step/"),
+    ("GET", "/render/"),
+    ("POST", "/close/"),
+    ("GET", "/action_space/"),
+    ("GET", "/action_space/sample"),
+    ("GET", "/action_space/contains/0"),
+    ("POST", "/action_space/contains"),
+    ("GET", "/observation_space/"),
+    ("POST", "/observation_space/contains"),
+    ("POST", "/monitor/start/"),
+    ("POST", "/monitor/close/"),
+    ("GET", "/action_space/json_schema"),
+    ("GET", "/observation_space/json_schema"),
 ]
 
 
 @pytest.fixture(scope="module")
 def ttl_server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
-    with running_server("--import", "testenvs", "--env-ttl", str(TTL), "--data-dir",
-                        str(data_dir), env=server_env()) as url:
+    with running_server(
+        "--import", "testenvs", "--env-ttl", str(TTL), "--data-dir", str(data_dir), env=server_env()
+    ) as url:
         with httpx.Client(base_url=url, timeout=30) as http:
             yield http, data_dir
 
@@ -45,8 +56,9 @@ def ttl_server(tmp_path_factory):
 def test_an_idle_instance_expires_on_every_route_and_its_recording_is_flushed(ttl_server):
     http, data_dir = ttl_server
     iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
-    assert http.post(f"/v1/envs/{iid}/monitor/start/", json={"directory": "idle"}
-                     ).status_code == 204
+    assert (
+        http.post(f"/v1/envs/{iid}/monitor/start/", json={"directory": "idle"}).status_code == 204
+    )
     http.post(f"/v1/envs/{iid}/reset/", json={"seed": 3})
     steps, done = 0, False
     while not done:
@@ -60,8 +72,11 @@ def test_an_idle_instance_expires_on_every_route_and_its_recording_is_flushed(tt
         assert body["message"].startswith(f"Instance_id {iid} unknown")  # as the original
     (stats,) = (data_dir / "recordings" / "idle").glob("openaigym.episode_batch.*.stats.json")
     assert json.loads(stats.read_text())["episode_lengths"] == [steps]
-    (evictions,) = [line for line in http.get("/metrics").text.splitlines()
-                    if line.startswith("gym_http_evictions_total ")]
+    (evictions,) = [
+        line
+        for line in http.get("/metrics").text.splitlines()
+        if line.startswith("gym_http_evictions_total ")
+    ]
     assert float(evictions.split()[1]) >= 1
 
 
@@ -84,8 +99,9 @@ def test_an_instance_in_use_never_expires(ttl_server):
 
 def test_a_call_longer_than_the_ttl_is_not_cut_short(ttl_server):
     http, _ = ttl_server
-    iid = http.post("/v1/envs/", json={"env_id": RENDEZVOUS_ID,
-                                       "kwargs": {"wait": TTL * 3}}).json()["instance_id"]
+    iid = http.post(
+        "/v1/envs/", json={"env_id": RENDEZVOUS_ID, "kwargs": {"wait": TTL * 3}}
+    ).json()["instance_id"]
     http.post(f"/v1/envs/{iid}/reset/")
     step = http.post(f"/v1/envs/{iid}/step/", json={"action": 0})  # alone: waits 3 TTLs
     assert step.status_code == 200 and step.json()["info"] == {"met": False}
@@ -142,10 +158,15 @@ def test_an_idle_batch_expires_too(ttl_server):
     vid = created.json()["vector_id"]
     http.post(f"/v1/vector_envs/{vid}/reset/", json={"seed": 1})
     time.sleep(TTL * 2.5)
-    for method, suffix, body in [("GET", "/", None), ("POST", "/step/", {"actions": [0, 0, 0]}),
-                                 ("POST", "/reset/", {}), ("POST", "/close/", None)]:
-        error_of(http.request(method, f"/v1/vector_envs/{vid}{suffix}", json=body), 404,
-                 "vector_expired")
+    for method, suffix, body in [
+        ("GET", "/", None),
+        ("POST", "/step/", {"actions": [0, 0, 0]}),
+        ("POST", "/reset/", {}),
+        ("POST", "/close/", None),
+    ]:
+        error_of(
+            http.request(method, f"/v1/vector_envs/{vid}{suffix}", json=body), 404, "vector_expired"
+        )
     assert vid not in json.dumps(http.get("/v1/vector_envs/").json())
 
 
@@ -173,8 +194,9 @@ def test_close_all_closes_every_instance_even_when_some_closes_fail(caplog):
 
 def test_the_instances_of_a_group_expire_one_by_one(ttl_server):
     http, _ = ttl_server
-    ids = http.post("/v1/env_groups/", json={"env_id": "CartPole-v1", "count": 2, "seed": 1}
-                    ).json()["instance_ids"]
+    ids = http.post(
+        "/v1/env_groups/", json={"env_id": "CartPole-v1", "count": 2, "seed": 1}
+    ).json()["instance_ids"]
     busy, idle = ids
     deadline = time.monotonic() + TTL * 2.5
     while time.monotonic() < deadline:

@@ -23,9 +23,17 @@ CRASH, HANG, RAISE = "GymHttpTest/Crash-v0", "GymHttpTest/Hang-v0", "GymHttpTest
 
 @pytest.fixture(scope="module", params=["inprocess", "process"])
 def server(request, tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp(request.param), "--backend", request.param,
-                            "--import", FAULTY, "--step-timeout", str(DEADLINE),
-                            "--max-processes", "24")
+    process = ServerProcess(
+        tmp_path_factory.mktemp(request.param),
+        "--backend",
+        request.param,
+        "--import",
+        FAULTY,
+        "--step-timeout",
+        str(DEADLINE),
+        "--max-processes",
+        "24",
+    )
     process.backend = request.param
     yield process
     process.stop(signal.SIGTERM)
@@ -58,8 +66,10 @@ class Healthy:
         self.steps: dict[str, int] = {}
         self.clients = [httpx.Client(base_url=url, timeout=30) for _ in range(count)]
         self.ids = [create(client, RAISE) for client in self.clients]
-        self.threads = [threading.Thread(target=self.run, args=(c, i))
-                        for c, i in zip(self.clients, self.ids, strict=True)]
+        self.threads = [
+            threading.Thread(target=self.run, args=(c, i))
+            for c, i in zip(self.clients, self.ids, strict=True)
+        ]
 
     def run(self, client: httpx.Client, instance_id: str) -> None:
         done = 0
@@ -97,8 +107,10 @@ def timed(call, *args, **kwargs):
 def test_faulty_envs_answer_their_codes_while_healthy_sessions_lose_no_step(server, http):
     faults = [(HANG, {}, 504, "step_timeout"), (RAISE, {}, 500, "internal_error")]
     if server.backend == "process":
-        faults += [(CRASH, {}, 400, "env_process_died"),
-                   (CRASH, {"kwargs": {"how": "segfault"}}, 400, "env_process_died")]
+        faults += [
+            (CRASH, {}, 400, "env_process_died"),
+            (CRASH, {"kwargs": {"how": "segfault"}}, 400, "env_process_died"),
+        ]
     with Healthy(server.url, 3) as healthy:
         time.sleep(0.3)
         for env_id, body, status, code in faults:
@@ -150,8 +162,9 @@ def test_a_hanging_reset_and_a_hanging_batch_time_out_too(server, http):
     batch = http.post("/v1/vector_envs/", json={"env_id": HANG, "num_envs": 2}).json()
     vector_id = batch["vector_id"]
     assert http.post(f"/v1/vector_envs/{vector_id}/reset/", json={}).status_code == 200
-    stepped, seconds = timed(lambda: http.post(f"/v1/vector_envs/{vector_id}/step/",
-                                               json={"actions": [0, 1]}))
+    stepped, seconds = timed(
+        lambda: http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 1]})
+    )
     error_of(stepped, 504, "step_timeout")
     assert seconds < DEADLINE + 1
     assert http.get(f"/v1/vector_envs/{vector_id}/").json()["broken"]["code"] == "step_timeout"
@@ -172,8 +185,9 @@ def test_a_worker_killed_from_outside_is_env_process_died_and_frees_its_place(se
 def test_creating_an_env_that_hangs_answers_by_the_deadline(server, http):
     if server.backend != "process":
         pytest.skip("in-process, creation runs on the request's thread")
-    response, seconds = timed(lambda: http.post(
-        "/v1/envs/", json={"env_id": HANG, "kwargs": {"on": "make"}}))
+    response, seconds = timed(
+        lambda: http.post("/v1/envs/", json={"env_id": HANG, "kwargs": {"on": "make"}})
+    )
     error_of(response, 504, "step_timeout")
     assert seconds < DEADLINE + 1
     assert http.get("/healthz").json()["envs"] == 0
@@ -214,8 +228,10 @@ def test_async_batches_and_workers_draw_from_one_process_budget(tmp_path):
     server = ServerProcess(tmp_path, "--backend", "process", "--max-processes", "4")
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
-            batch = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 2,
-                                                        "vectorization_mode": "async"})
+            batch = http.post(
+                "/v1/vector_envs/",
+                json={"env_id": "CartPole-v1", "num_envs": 2, "vectorization_mode": "async"},
+            )
             assert batch.status_code == 200, batch.text  # its worker and 2 sub-processes
             instance = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
             assert instance.status_code == 200, instance.text
@@ -243,8 +259,9 @@ def test_async_batches_in_process_draw_from_the_process_budget(tmp_path):
 
 
 def test_a_worker_past_its_memory_limit_dies_alone(tmp_path):
-    server = ServerProcess(tmp_path, "--backend", "process", "--worker-memory", "512",
-                           "--import", FAULTY)
+    server = ServerProcess(
+        tmp_path, "--backend", "process", "--worker-memory", "512", "--import", FAULTY
+    )
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             healthy = create(http, RAISE)

@@ -24,8 +24,7 @@ def test_png_frame_is_the_json_frame_pixel_for_pixel(http, create):
     http.post(f"/v1/envs/{instance_id}/reset/", json={"seed": 1})
     as_json = np.asarray(http.get(f"/v1/envs/{instance_id}/render/").json()["frame"])
     by_param = png_of(http.get(f"/v1/envs/{instance_id}/render/?format=png"))
-    by_accept = png_of(http.get(f"/v1/envs/{instance_id}/render/",
-                                headers={"Accept": "image/png"}))
+    by_accept = png_of(http.get(f"/v1/envs/{instance_id}/render/", headers={"Accept": "image/png"}))
     assert by_param.shape == as_json.shape == (400, 600, 3)
     assert (by_param == as_json).all() and (by_accept == as_json).all()
 
@@ -40,8 +39,9 @@ def test_png_frame_changes_when_the_env_moves(http, create):
     assert not (before == after).all()
 
 
-@pytest.mark.parametrize("accept", [None, "*/*", "application/json",
-                                    "application/json, image/png;q=0.5", "text/html"])
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/json", "application/json, image/png;q=0.5", "text/html"]
+)
 def test_json_stays_the_default_whatever_the_client_accepts(http, create, accept):
     instance_id = create("CartPole-v1", render_mode="rgb_array")
     http.post(f"/v1/envs/{instance_id}/reset/")
@@ -54,11 +54,15 @@ def test_json_stays_the_default_whatever_the_client_accepts(http, create, accept
 def test_format_parameter_wins_over_accept(http, create):
     instance_id = create("CartPole-v1", render_mode="rgb_array")
     http.post(f"/v1/envs/{instance_id}/reset/")
-    json_anyway = http.get(f"/v1/envs/{instance_id}/render/?format=json",
-                           headers={"Accept": "image/png"})
+    json_anyway = http.get(
+        f"/v1/envs/{instance_id}/render/?format=json", headers={"Accept": "image/png"}
+    )
     assert json_anyway.json()["render_mode"] == "rgb_array"
-    png_of(http.get(f"/v1/envs/{instance_id}/render/?format=png",
-                    headers={"Accept": "application/json"}))
+    png_of(
+        http.get(
+            f"/v1/envs/{instance_id}/render/?format=png", headers={"Accept": "application/json"}
+        )
+    )
 
 
 def test_ansi_frames_stay_text_and_refuse_png(http, create):
@@ -66,8 +70,11 @@ def test_ansi_frames_stay_text_and_refuse_png(http, create):
     http.post(f"/v1/envs/{instance_id}/reset/")
     assert isinstance(http.get(f"/v1/envs/{instance_id}/render/").json()["frame"], str)
     error_of(http.get(f"/v1/envs/{instance_id}/render/?format=png"), 400, "png_needs_rgb_array")
-    error_of(http.get(f"/v1/envs/{instance_id}/render/", headers={"Accept": "image/png"}),
-             400, "png_needs_rgb_array")
+    error_of(
+        http.get(f"/v1/envs/{instance_id}/render/", headers={"Accept": "image/png"}),
+        400,
+        "png_needs_rgb_array",
+    )
 
 
 def test_png_without_render_mode_is_png_needs_rgb_array(http, create):
@@ -86,8 +93,7 @@ def test_render_before_the_first_reset_is_reset_needed(http, create):
 def test_unknown_format_is_invalid_parameter(http, create, value):
     instance_id = create("CartPole-v1", render_mode="rgb_array")
     http.post(f"/v1/envs/{instance_id}/reset/")
-    error_of(http.get(f"/v1/envs/{instance_id}/render/?format={value}"), 400,
-             "invalid_parameter")
+    error_of(http.get(f"/v1/envs/{instance_id}/render/?format={value}"), 400, "invalid_parameter")
 
 
 def test_png_of_unknown_instance_is_unknown_instance(http):

@@ -32,8 +32,10 @@ def test_a_group_with_one_seed_starts_from_one_observation_and_steps_independent
         assert all(observation == body["observations"][0] for observation in body["observations"])
         alone = http.post("/v1/envs", json={"env_id": "CartPole-v1"}).json()["instance_id"]
         ids.append(alone)
-        assert http.post(f"/v1/envs/{alone}/reset", json={"seed": 11}).json()["observation"] \
+        assert (
+            http.post(f"/v1/envs/{alone}/reset", json={"seed": 11}).json()["observation"]
             == body["observations"][0]
+        )
         left = http.post(f"/v1/envs/{ids[0]}/step", json={"action": 0}).json()["observation"]
         right = http.post(f"/v1/envs/{ids[1]}/step", json={"action": 1}).json()["observation"]
         assert left != right
@@ -68,12 +70,14 @@ def test_a_group_reset_naming_an_unknown_instance_resets_none(http, create):
 
 def test_bad_groups_are_coded_400s_and_create_nothing(http):
     before = set(http.get("/v1/envs").json()["all_envs"])
-    for body, code in [({"env_id": "CartPole-v1"}, "missing_parameter"),
-                       ({"env_id": "CartPole-v1", "count": 0}, "invalid_parameter"),
-                       ({"env_id": "CartPole-v1", "count": 1.5}, "invalid_parameter"),
-                       ({"env_id": "CartPole-v1", "count": True}, "invalid_parameter"),
-                       ({"env_id": "CartPole-v1", "count": 2, "options": 3}, "invalid_parameter"),
-                       ({"env_id": "NoSuchEnv-v0", "count": 2}, None)]:
+    for body, code in [
+        ({"env_id": "CartPole-v1"}, "missing_parameter"),
+        ({"env_id": "CartPole-v1", "count": 0}, "invalid_parameter"),
+        ({"env_id": "CartPole-v1", "count": 1.5}, "invalid_parameter"),
+        ({"env_id": "CartPole-v1", "count": True}, "invalid_parameter"),
+        ({"env_id": "CartPole-v1", "count": 2, "options": 3}, "invalid_parameter"),
+        ({"env_id": "NoSuchEnv-v0", "count": 2}, None),
+    ]:
         response = http.post(GROUP, json=body)
         assert response.status_code == 400, (body, response.text)
         if code:

@@ -31,42 +31,90 @@ def dumps(value) -> bytes:
 
 def create_bodies() -> list[bytes]:
     """Bodies for POST /v1/envs/: malformed JSON, wrong types in every field, odd values."""
-    malformed = [b"{", b'{"env_id": ', b"nul", b"[1, 2", b'{"env_id": "CartPole-v1"',
-                 b"\xff\xfe\x00", b'{"env_id": "CartPole-v1",}', b"NaN",
-                 b'{"env_id": NaN}', b'{"env_id": Infinity}', b"'CartPole-v1'",
-                 b'{"env_id": "CartPole-v1"}{"env_id": 1}', b"{" * DEEP + b"}" * DEEP,
-                 b"[" * DEEP + b"]" * DEEP, b"1e999999", b'{"env_id": "\\ud800"}']
-    fields = [
-        {"env_id": value} for value in [1, True, {}, [1], 1.5, -1e308, "", " ", "\x00",
-                                        "CartPole-v1\x00", "\u00c7artP\u00f8le-v1", "\U0001f642",
-                                        "\u202eCartPole-v1", "../../etc/passwd", "a" * 100_000,
-                                        "os:system", "CartPole-v999", "FrozenLake-v0"]
-    ] + [
-        {"env_id": "CartPole-v1", "seed": value}
-        for value in [-1, 1.5, 2**64, "42", True, {}, [1, 2], 10**40]
-    ] + [
-        {"env_id": "CartPole-v1", "render_mode": value}
-        for value in [1, {}, [1], "human", "bogus", "\x00", "rgb_array\x00", "a" * 10_000]
-    ] + [
-        {"env_id": "CartPole-v1", "kwargs": value}
-        for value in [1, "x", [1], {"render_mode": 5}, {"bogus_kw": 1},
-                      {"max_episode_steps": "many"}, {"render_mode": "human"}]
+    malformed = [
+        b"{",
+        b'{"env_id": ',
+        b"nul",
+        b"[1, 2",
+        b'{"env_id": "CartPole-v1"',
+        b"\xff\xfe\x00",
+        b'{"env_id": "CartPole-v1",}',
+        b"NaN",
+        b'{"env_id": NaN}',
+        b'{"env_id": Infinity}',
+        b"'CartPole-v1'",
+        b'{"env_id": "CartPole-v1"}{"env_id": 1}',
+        b"{" * DEEP + b"}" * DEEP,
+        b"[" * DEEP + b"]" * DEEP,
+        b"1e999999",
+        b'{"env_id": "\\ud800"}',
     ]
+    fields = (
+        [
+            {"env_id": value}
+            for value in [
+                1,
+                True,
+                {},
+                [1],
+                1.5,
+                -1e308,
+                "",
+                " ",
+                "\x00",
+                "CartPole-v1\x00",
+                "\u00c7artP\u00f8le-v1",
+                "\U0001f642",
+                "\u202eCartPole-v1",
+                "../../etc/passwd",
+                "a" * 100_000,
+                "os:system",
+                "CartPole-v999",
+                "FrozenLake-v0",
+            ]
+        ]
+        + [
+            {"env_id": "CartPole-v1", "seed": value}
+            for value in [-1, 1.5, 2**64, "42", True, {}, [1, 2], 10**40]
+        ]
+        + [
+            {"env_id": "CartPole-v1", "render_mode": value}
+            for value in [1, {}, [1], "human", "bogus", "\x00", "rgb_array\x00", "a" * 10_000]
+        ]
+        + [
+            {"env_id": "CartPole-v1", "kwargs": value}
+            for value in [
+                1,
+                "x",
+                [1],
+                {"render_mode": 5},
+                {"bogus_kw": 1},
+                {"max_episode_steps": "many"},
+                {"render_mode": "human"},
+            ]
+        ]
+    )
     return malformed + [dumps(body) for body in fields]
 
 
 def step_bodies() -> list[bytes]:
     actions = ["x", -1, 2, 1.5, [0, 1], {}, True, "NaN", "Infinity", 10**30, [[0, 1]], None]
     bodies = [dumps({"action": action}) for action in actions]
-    bodies += [b'{"action": 1e999}', b'{"action": -1e-320}', b'{"action": 0, "render": "y"}',
-               b'{"action": ' + b"[" * DEEP + b"]" * DEEP + b"}", b'{"action": "\\u0000"}']
+    bodies += [
+        b'{"action": 1e999}',
+        b'{"action": -1e-320}',
+        b'{"action": 0, "render": "y"}',
+        b'{"action": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+        b'{"action": "\\u0000"}',
+    ]
     return bodies
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
-    with running_server("--token", TOKEN, "--max-body-bytes", str(1 << 20),
-                        env=server_env()) as url:
+    with running_server(
+        "--token", TOKEN, "--max-body-bytes", str(1 << 20), env=server_env()
+    ) as url:
         with httpx.Client(base_url=url, headers=BEARER, timeout=30) as http:
             yield url, http
 
@@ -100,8 +148,10 @@ def raw_request(url: str, data: bytes) -> bytes:
 def oversize_while_sending(url: str, total: int) -> tuple[bytes, int]:
     """Announce ``total`` bytes and keep sending; the answer and how much had been sent."""
     parts = urlsplit(url)
-    head = (f"POST /v1/envs/ HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {TOKEN}"
-            f"\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n").encode()
+    head = (
+        f"POST /v1/envs/ HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {TOKEN}"
+        f"\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n"
+    ).encode()
     chunk = b" " * (256 * 1024)
     sent, answer = 0, b""
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
@@ -134,27 +184,64 @@ def test_hostile_battery_gets_only_json_4xx_and_the_server_still_serves(target):
         tally.check(http.post("/v1/envs/", content=body))
     for body in step_bodies():
         tally.check(http.post(f"/v1/envs/{iid}/step/", content=body), 400)
-    for body in [b'{"seed": "a"}', b'{"options": 5}', b'{"options": [1]}', b'{"seed": -5}',
-                 b'{"seed": 1e400}', b"[1]", b"42", b'"text"']:
+    for body in [
+        b'{"seed": "a"}',
+        b'{"options": 5}',
+        b'{"options": [1]}',
+        b'{"seed": -5}',
+        b'{"seed": 1e400}',
+        b"[1]",
+        b"42",
+        b'"text"',
+    ]:
         tally.check(http.post(f"/v1/envs/{iid}/reset/", content=body), 400)
-    for directory in ["../outside", "/../../etc", "a\x00b", "a/../../b", "/etc/passwd/..",
-                      "..", "x/" * 2000, 5, ["a"], {"a": 1}]:
-        tally.check(http.post(f"/v1/envs/{iid}/monitor/start/",
-                              json={"directory": directory}), 400)
-    for bad_id in ["%00", "..%2F..%2Fetc", "%2e%2e", "\u00fc" * 8, "a" * 10_000, "0badc0de",
-                   "0BADC0DE", "%0d%0aSet-Cookie:x"]:
+    for directory in [
+        "../outside",
+        "/../../etc",
+        "a\x00b",
+        "a/../../b",
+        "/etc/passwd/..",
+        "..",
+        "x/" * 2000,
+        5,
+        ["a"],
+        {"a": 1},
+    ]:
+        tally.check(http.post(f"/v1/envs/{iid}/monitor/start/", json={"directory": directory}), 400)
+    for bad_id in [
+        "%00",
+        "..%2F..%2Fetc",
+        "%2e%2e",
+        "\u00fc" * 8,
+        "a" * 10_000,
+        "0badc0de",
+        "0BADC0DE",
+        "%0d%0aSet-Cookie:x",
+    ]:
         tally.check(http.post(f"/v1/envs/{bad_id}/step/", json={"action": 0}), 400, 404)
-    for method, path in [("PUT", "/v1/envs/"), ("PATCH", f"/v1/envs/{iid}/step/"),
-                         ("DELETE", "/healthz"), ("GET", f"/v1/envs/{iid}/step/"),
-                         ("POST", f"/v1/envs/{iid}/action_space/"), ("PUT", "/metrics")]:
+    for method, path in [
+        ("PUT", "/v1/envs/"),
+        ("PATCH", f"/v1/envs/{iid}/step/"),
+        ("DELETE", "/healthz"),
+        ("GET", f"/v1/envs/{iid}/step/"),
+        ("POST", f"/v1/envs/{iid}/action_space/"),
+        ("PUT", "/metrics"),
+    ]:
         tally.check(http.request(method, path), 405)
-    tally.check(http.post("/v1/envs/", content=b"\xc1junk",
-                          headers={"Content-Type": "application/msgpack"}), 400)
+    tally.check(
+        http.post(
+            "/v1/envs/", content=b"\xc1junk", headers={"Content-Type": "application/msgpack"}
+        ),
+        400,
+    )
     tally.check(http.post("/v1/envs/", content=b" " * (2 << 20)), 413)
-    for auth in [{}, {"Authorization": "Bearer nope"}, {"Authorization": TOKEN},
-                 {"Authorization": f"Basic {TOKEN}"}]:
-        tally.check(httpx.post(f"{url}/v1/envs/{iid}/step/", json={"action": 0},
-                               headers=auth), 401)
+    for auth in [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+    ]:
+        tally.check(httpx.post(f"{url}/v1/envs/{iid}/step/", json={"action": 0}, headers=auth), 401)
 
     answer, sent = oversize_while_sending(url, 64 << 20)
     head, _, body = answer.partition(b"\r\n\r\n")
@@ -164,8 +251,11 @@ def test_hostile_battery_gets_only_json_4xx_and_the_server_still_serves(target):
     assert sent < 64 << 20  # answered while the client was still sending
     tally.count += 1
 
-    for request in [b"GARBAGE\r\n\r\n", b"POST /v1/envs/ HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-                    b"GET /healthz HTTP/1.1\r\nNo colon in this header\r\n\r\n"]:
+    for request in [
+        b"GARBAGE\r\n\r\n",
+        b"POST /v1/envs/ HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nNo colon in this header\r\n\r\n",
+    ]:
         answer = raw_request(url, request)
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.split()[1].startswith(b"4"), answer[:300]

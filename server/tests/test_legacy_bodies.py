@@ -29,8 +29,9 @@ def test_reset_and_close_read_blank_bodies_as_no_parameters(http, raw):
 def test_other_non_object_bodies_stay_400(http, create, raw):
     instance_id = create("CartPole-v1")
     for route in ["reset", "close"]:
-        error_of(http.post(f"/v1/envs/{instance_id}/{route}/", content=raw), 400,
-                 "invalid_parameter")
+        error_of(
+            http.post(f"/v1/envs/{instance_id}/{route}/", content=raw), 400, "invalid_parameter"
+        )
     assert instance_id in http.get("/v1/envs/").json()["all_envs"]
 
 
@@ -49,15 +50,17 @@ def test_blank_required_parameter_was_not_provided(http, create, blank):
     assert body["message"] == "A required request parameter 'env_id' was not provided"
     instance_id = create("CartPole-v1")
     http.post(f"/v1/envs/{instance_id}/reset/")
-    body = error_of(http.post(f"/v1/envs/{instance_id}/step/", json={"action": blank}), 400,
-                    "missing_parameter")
+    body = error_of(
+        http.post(f"/v1/envs/{instance_id}/step/", json={"action": blank}), 400, "missing_parameter"
+    )
     assert "'action'" in body["message"]
     assert http.get(f"/v1/envs/{instance_id}/").json()["total_steps"] == 0
 
 
 def test_blank_optional_parameters_take_their_defaults(http, create):
-    response = http.post("/v1/envs/", json={"env_id": "CartPole-v1", "seed": "",
-                                             "render_mode": "", "kwargs": []})
+    response = http.post(
+        "/v1/envs/", json={"env_id": "CartPole-v1", "seed": "", "render_mode": "", "kwargs": []}
+    )
     assert response.status_code == 200, response.text
     instance_id = response.json()["instance_id"]
     described = http.get(f"/v1/envs/{instance_id}/").json()

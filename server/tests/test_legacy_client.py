@@ -57,8 +57,9 @@ class LegacyClient:
         return self._post_request(f"/v1/envs/{instance_id}/reset/", None)["observation"]
 
     def env_step(self, instance_id, action, render=False):
-        resp = self._post_request(f"/v1/envs/{instance_id}/step/",
-                                  {"action": action, "render": render})
+        resp = self._post_request(
+            f"/v1/envs/{instance_id}/step/", {"action": action, "render": render}
+        )
         return [resp["observation"], resp["reward"], resp["done"], resp["info"]]
 
     def env_action_space_info(self, instance_id):
@@ -77,11 +78,18 @@ class LegacyClient:
         route = f"/v1/envs/{instance_id}/observation_space/contains"
         return self._post_request(route, params)["member"]
 
-    def env_monitor_start(self, instance_id, directory, force=False, resume=False,
-                          video_callable=False):
-        self._post_request(f"/v1/envs/{instance_id}/monitor/start/",
-                           {"directory": directory, "force": force, "resume": resume,
-                            "video_callable": video_callable})
+    def env_monitor_start(
+        self, instance_id, directory, force=False, resume=False, video_callable=False
+    ):
+        self._post_request(
+            f"/v1/envs/{instance_id}/monitor/start/",
+            {
+                "directory": directory,
+                "force": force,
+                "resume": resume,
+                "video_callable": video_callable,
+            },
+        )
 
     def env_monitor_close(self, instance_id):
         self._post_request(f"/v1/envs/{instance_id}/monitor/close/", None)
@@ -136,10 +144,16 @@ def test_original_space_info_fields(client):
 
 
 def test_original_bad_instance_id_errors(client):
-    calls = [client.env_reset, lambda x: client.env_step(x, 1), client.env_action_space_info,
-             client.env_observation_space_info, client.env_action_space_sample,
-             lambda x: client.env_action_space_contains(x, 1),
-             lambda x: client.env_monitor_start(x, "tmp"), client.env_close]
+    calls = [
+        client.env_reset,
+        lambda x: client.env_step(x, 1),
+        client.env_action_space_info,
+        client.env_observation_space_info,
+        client.env_action_space_sample,
+        lambda x: client.env_action_space_contains(x, 1),
+        lambda x: client.env_monitor_start(x, "tmp"),
+        client.env_close,
+    ]
     for call in calls:
         with pytest.raises(ServerError) as caught:
             call("bad_id")

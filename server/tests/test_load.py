@@ -59,18 +59,23 @@ def step_loop(client: Client, iid: str, steps: int, errors: list) -> None:
 
 def test_concurrent_clients_get_no_errors_and_every_step_counts(load_server):
     setup = Client(load_server.url)
-    separate = [setup.call("POST", "/v1/envs/", {"env_id": "CartPole-v1"})[1]["instance_id"]
-                for _ in range(SEPARATE_CLIENTS)]
+    separate = [
+        setup.call("POST", "/v1/envs/", {"env_id": "CartPole-v1"})[1]["instance_id"]
+        for _ in range(SEPARATE_CLIENTS)
+    ]
     shared = setup.call("POST", "/v1/envs/", {"env_id": "CartPole-v1"})[1]["instance_id"]
     for iid in [*separate, shared]:
         assert setup.call("POST", f"/v1/envs/{iid}/reset/", {"seed": 0})[0] == 200
     errors: list = []
     clients = [Client(load_server.url) for _ in range(SEPARATE_CLIENTS + SHARING_CLIENTS)]
-    threads = [threading.Thread(target=step_loop, args=(client, iid, STEPS_EACH, errors))
-               for client, iid in zip(clients[:SEPARATE_CLIENTS], separate, strict=True)]
-    threads += [threading.Thread(target=step_loop, args=(client, shared, SHARED_STEPS_EACH,
-                                                         errors))
-                for client in clients[SEPARATE_CLIENTS:]]
+    threads = [
+        threading.Thread(target=step_loop, args=(client, iid, STEPS_EACH, errors))
+        for client, iid in zip(clients[:SEPARATE_CLIENTS], separate, strict=True)
+    ]
+    threads += [
+        threading.Thread(target=step_loop, args=(client, shared, SHARED_STEPS_EACH, errors))
+        for client in clients[SEPARATE_CLIENTS:]
+    ]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -78,8 +83,10 @@ def test_concurrent_clients_get_no_errors_and_every_step_counts(load_server):
         thread.join(300)
     seconds = time.monotonic() - started
     total = SEPARATE_CLIENTS * STEPS_EACH + SHARING_CLIENTS * SHARED_STEPS_EACH
-    print(f"load: {len(threads)} clients, {total} steps in {seconds:.1f} s "
-          f"({total / seconds:.0f} steps/s), {len(errors)} errors")
+    print(
+        f"load: {len(threads)} clients, {total} steps in {seconds:.1f} s "
+        f"({total / seconds:.0f} steps/s), {len(errors)} errors"
+    )
     assert errors == []
     for iid in separate:
         assert setup.call("GET", f"/v1/envs/{iid}/")[1]["total_steps"] == STEPS_EACH
@@ -111,9 +118,11 @@ def test_soak_of_create_step_close_cycles_keeps_memory_flat(load_server):
     seconds = time.monotonic() - started
     after = load_server.rss_bytes()
     growth = after - before
-    print(f"soak: {SOAK_CYCLES} cycles in {seconds:.1f} s; server RSS {before / 2**20:.1f} MiB "
-          f"-> {after / 2**20:.1f} MiB ({growth / 2**20:+.2f} MiB, "
-          f"{growth / SOAK_CYCLES:+.0f} B/cycle)")
+    print(
+        f"soak: {SOAK_CYCLES} cycles in {seconds:.1f} s; server RSS {before / 2**20:.1f} MiB "
+        f"-> {after / 2**20:.1f} MiB ({growth / 2**20:+.2f} MiB, "
+        f"{growth / SOAK_CYCLES:+.0f} B/cycle)"
+    )
     assert client.call("GET", "/v1/envs/")[1]["all_envs"] == {}
     client.close()
     assert growth < SOAK_RSS_GROWTH_LIMIT

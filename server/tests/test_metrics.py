@@ -16,8 +16,11 @@ from gym_http_server.testing import running_server
 
 def samples(text: str) -> dict[tuple, float]:
     """(sample name, sorted labels) -> value."""
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_metrics_count_requests_steps_resets_and_live_instances(http, create):
@@ -54,16 +57,22 @@ def test_each_app_counts_for_itself():
 
     def healthz_count(client) -> float:
         return samples(client.simulate_get("/metrics").text).get(
-            ("gym_http_requests_total", (("method", "GET"), ("route", "/healthz"),
-                                         ("status", "200"))), 0)
+            (
+                "gym_http_requests_total",
+                (("method", "GET"), ("route", "/healthz"), ("status", "200")),
+            ),
+            0,
+        )
 
     assert healthz_count(first) == 3
     assert healthz_count(second) == 0
 
 
 def test_a_full_server_with_a_ttl_says_when_its_oldest_instance_expires():
-    with running_server("--max-envs", "2", "--env-ttl", "40", env=server_env()) as url, \
-            httpx.Client(base_url=url) as http:
+    with (
+        running_server("--max-envs", "2", "--env-ttl", "40", env=server_env()) as url,
+        httpx.Client(base_url=url) as http,
+    ):
         assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
         time.sleep(1.5)
         assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
@@ -75,8 +84,10 @@ def test_a_full_server_with_a_ttl_says_when_its_oldest_instance_expires():
 
 def test_a_full_server_without_a_ttl_sends_no_retry_after():
     """Only a client's close can free room then; no number would be true."""
-    with running_server("--max-envs", "1", env=server_env()) as url, \
-            httpx.Client(base_url=url) as http:
+    with (
+        running_server("--max-envs", "1", env=server_env()) as url,
+        httpx.Client(base_url=url) as http,
+    ):
         assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
         full = http.post("/v1/envs/", json={"env_id": "CartPole-v1"})
         error_of(full, 429, "too_many_envs")
@@ -85,16 +96,22 @@ def test_a_full_server_without_a_ttl_sends_no_retry_after():
 
 @pytest.fixture(scope="module")
 def cors_url():
-    with running_server("--cors-origin", "https://app.example", "--token", "t0k",
-                        env=server_env()) as url:
+    with running_server(
+        "--cors-origin", "https://app.example", "--token", "t0k", env=server_env()
+    ) as url:
         yield url
 
 
 def test_cors_preflight_and_answers_name_the_allowed_origin(cors_url):
     origin = {"Origin": "https://app.example"}
-    preflight = httpx.options(cors_url + "/v1/envs/", headers={
-        **origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    preflight = httpx.options(
+        cors_url + "/v1/envs/",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "https://app.example"
     assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -115,14 +132,20 @@ def test_cors_is_off_by_default_and_for_other_origins(cors_url, http):
 
 
 def test_healthz_and_metrics_count_batches_and_their_sub_envs():
-    with running_server("--max-envs", "10", env=server_env()) as url, \
-            httpx.Client(base_url=url) as http:
+    with (
+        running_server("--max-envs", "10", env=server_env()) as url,
+        httpx.Client(base_url=url) as http,
+    ):
         assert http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).status_code == 200
         batch = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3})
         assert batch.status_code == 200, batch.text
         health = http.get("/healthz").json()
-        assert (health["envs"], health["vector_envs"], health["sub_envs"], health["max_envs"]) \
-            == (1, 1, 4, 10)
+        assert (health["envs"], health["vector_envs"], health["sub_envs"], health["max_envs"]) == (
+            1,
+            1,
+            4,
+            10,
+        )
         gauges = samples(http.get("/metrics").text)
         assert gauges[("gym_http_live_instances", ())] == 1
         assert gauges[("gym_http_live_vector_envs", ())] == 1

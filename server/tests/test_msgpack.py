@@ -66,10 +66,18 @@ def test_arrays_are_dtype_shape_and_little_endian_row_major_bytes():
 
 
 def test_every_dtype_and_shape_renders_in_json_as_its_tolist():
-    arrays = [np.array(5, np.int64), np.array(True), np.array(1.5, np.float32),
-              np.zeros((0, 2), np.uint8), np.zeros((2, 0, 3), np.float32),
-              np.array([2**64 - 1], np.uint64), np.arange(6, dtype=np.int8).reshape(2, 3)[:, ::2],
-              np.array([[True, False]]), np.arange(4, dtype=">i2"), np.array([0.1], np.float32)]
+    arrays = [
+        np.array(5, np.int64),
+        np.array(True),
+        np.array(1.5, np.float32),
+        np.zeros((0, 2), np.uint8),
+        np.zeros((2, 0, 3), np.float32),
+        np.array([2**64 - 1], np.uint64),
+        np.arange(6, dtype=np.int8).reshape(2, 3)[:, ::2],
+        np.array([[True, False]]),
+        np.arange(4, dtype=">i2"),
+        np.array([0.1], np.float32),
+    ]
     for array in arrays:
         assert orjson.loads(media.dump_json(array)) == array.tolist(), array
         received = client_decode(ormsgpack.unpackb(media.dump_msgpack(array)))
@@ -78,25 +86,43 @@ def test_every_dtype_and_shape_renders_in_json_as_its_tolist():
 
 
 def test_nonfinite_floats_are_ieee_in_msgpack_and_strings_in_json():
-    wire = to_wire({"a": np.array([np.nan, -np.inf], np.float32), "r": float("inf"),
-                    "s": "Infinity"})
+    wire = to_wire(
+        {"a": np.array([np.nan, -np.inf], np.float32), "r": float("inf"), "s": "Infinity"}
+    )
     received = client_decode(ormsgpack.unpackb(media.dump_msgpack(wire)))
     assert np.isnan(received["a"][0]) and received["a"][1] == -np.inf
     assert received["r"] == np.inf and type(received["r"]) is float
     assert received["s"] == "Infinity"
-    assert orjson.loads(media.dump_json(wire)) == {"a": ["NaN", "-Infinity"], "r": "Infinity",
-                                                   "s": "Infinity"}
+    assert orjson.loads(media.dump_json(wire)) == {
+        "a": ["NaN", "-Infinity"],
+        "r": "Infinity",
+        "s": "Infinity",
+    }
 
 
 def test_numpy_scalars_are_0d_arrays_in_msgpack_and_numbers_in_json():
-    wire = to_wire({"i": np.int64(7), "f": np.float32(0.5), "b": np.bool_(True), "n": 3,
-                    "x": 2.5, "inf": np.float64(-np.inf)})
+    wire = to_wire(
+        {
+            "i": np.int64(7),
+            "f": np.float32(0.5),
+            "b": np.bool_(True),
+            "n": 3,
+            "x": 2.5,
+            "inf": np.float64(-np.inf),
+        }
+    )
     packed = ormsgpack.unpackb(media.dump_msgpack(wire))
     assert packed["i"] == {"dtype": "int64", "shape": [], "data": np.int64(7).tobytes()}
     assert packed["f"]["dtype"] == "float32" and packed["b"]["dtype"] == "bool"
     assert packed["inf"]["dtype"] == "float64" and packed["n"] == 3 and packed["x"] == 2.5
-    assert orjson.loads(media.dump_json(wire)) == {"i": 7, "f": 0.5, "b": True, "n": 3, "x": 2.5,
-                                                   "inf": "-Infinity"}
+    assert orjson.loads(media.dump_json(wire)) == {
+        "i": 7,
+        "f": 0.5,
+        "b": True,
+        "n": 3,
+        "x": 2.5,
+        "inf": "-Infinity",
+    }
     assert media.load_msgpack(media.dump_msgpack(wire))["i"] == np.int64(7)
 
 
@@ -116,8 +142,11 @@ def test_same_seed_gives_the_same_values_in_json_and_msgpack(http, create):
     force = media.array_to_msgpack(np.array(sample["force"], np.float32))
     for _ in range(3):
         stepped = http.post(f"/v1/envs/{by_json}/step/", json={"action": sample}).json()
-        received = unpack(post_msgpack(http, f"/v1/envs/{by_msgpack}/step/",
-                                       {"action": {**sample, "force": force}}))
+        received = unpack(
+            post_msgpack(
+                http, f"/v1/envs/{by_msgpack}/step/", {"action": {**sample, "force": force}}
+            )
+        )
         assert as_json(received) == stepped
 
 
@@ -145,10 +174,13 @@ def test_every_space_description_and_sample_answers_msgpack(http, create):
         url = f"/v1/envs/{instance_id}/{path}"
         assert as_json(unpack(http.get(url, headers=ASKS_MSGPACK))) == http.get(url).json()
     sample = unpack(http.get(f"/v1/envs/{instance_id}/action_space/sample", headers=ASKS_MSGPACK))
-    packed = {key: media.array_to_msgpack(value) if isinstance(value, np.ndarray) else value
-              for key, value in sample["action"].items()}
-    contains = post_msgpack(http, f"/v1/envs/{instance_id}/action_space/contains",
-                            {"action": packed})
+    packed = {
+        key: media.array_to_msgpack(value) if isinstance(value, np.ndarray) else value
+        for key, value in sample["action"].items()
+    }
+    contains = post_msgpack(
+        http, f"/v1/envs/{instance_id}/action_space/contains", {"action": packed}
+    )
     assert unpack(contains) == {"member": True}
 
 
@@ -169,13 +201,17 @@ BAD_BODIES = {
     "non-string key": b"\x81\x01\x02",
     "binary outside an array": ormsgpack.packb({"action": b"\x00"}),
     "array data of the wrong length": ormsgpack.packb(
-        {"action": {"dtype": "float32", "shape": [2], "data": b"\x00" * 4}}),
+        {"action": {"dtype": "float32", "shape": [2], "data": b"\x00" * 4}}
+    ),
     "array of an unknown dtype": ormsgpack.packb(
-        {"action": {"dtype": "complex64", "shape": [1], "data": b"\x00" * 8}}),
+        {"action": {"dtype": "complex64", "shape": [1], "data": b"\x00" * 8}}
+    ),
     "array with a bad shape": ormsgpack.packb(
-        {"action": {"dtype": "uint8", "shape": [-1], "data": b"\x00"}}),
+        {"action": {"dtype": "uint8", "shape": [-1], "data": b"\x00"}}
+    ),
     "array map with extra keys": ormsgpack.packb(
-        {"action": {"dtype": "uint8", "shape": [1], "data": b"\x00", "x": 1}}),
+        {"action": {"dtype": "uint8", "shape": [1], "data": b"\x00", "x": 1}}
+    ),
 }
 
 
@@ -191,8 +227,9 @@ def test_deeply_nested_msgpack_is_refused_without_a_500(http, create):
     instance_id = create("CartPole-v1")
     for depth in (150, 5000):
         body = b"\x81\xa6action" + b"\x91" * depth + b"\x00"
-        response = http.post(f"/v1/envs/{instance_id}/action_space/contains", content=body,
-                             headers=SENDS_MSGPACK)
+        response = http.post(
+            f"/v1/envs/{instance_id}/action_space/contains", content=body, headers=SENDS_MSGPACK
+        )
         assert response.status_code == 400, response.text
         assert response.json()["code"] in {"invalid_parameter", "malformed_msgpack"}
 

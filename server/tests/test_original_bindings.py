@@ -22,8 +22,7 @@ from gym_http_server.testing import running_server
 
 DATA = json.loads((Path(__file__).parent / "data" / "original_bindings.json").read_text())
 BINDINGS = DATA["bindings"]
-JSON_TYPES = {"string": str, "number": (int, float), "boolean": bool, "array": list,
-              "object": dict}
+JSON_TYPES = {"string": str, "number": (int, float), "boolean": bool, "array": list, "object": dict}
 
 
 @pytest.fixture(scope="module")

@@ -39,11 +39,17 @@ def test_every_file_the_pages_load_is_served_with_its_media_type(http):
         seen.add(name)
         response = http.get(f"/static/{name}")
         assert response.status_code == 200, name
-        assert response.headers["content-type"] == media[name[name.rindex("."):]], name
+        assert response.headers["content-type"] == media[name[name.rindex(".") :]], name
         if name.endswith(".js"):
             to_visit |= referenced_files(response.text) - seen
-    assert {"dashboard.js", "dashboard.css", "plot.js", "swagger-ui-bundle.js",
-            "swagger-ui.css", "docs.js"} <= seen
+    assert {
+        "dashboard.js",
+        "dashboard.css",
+        "plot.js",
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "docs.js",
+    } <= seen
 
 
 def test_static_files_are_the_ones_the_spec_lists(http, spec):
@@ -53,8 +59,9 @@ def test_static_files_are_the_ones_the_spec_lists(http, spec):
     assert set(static_files()) == set(listed)
 
 
-@pytest.mark.parametrize("name", ["nope.js", "dashboard.html", "..%2Fapp.py", "%2e%2e",
-                                  "openapi.yaml", "index.html"])
+@pytest.mark.parametrize(
+    "name", ["nope.js", "dashboard.html", "..%2Fapp.py", "%2e%2e", "openapi.yaml", "index.html"]
+)
 def test_other_static_names_are_not_found(http, name):
     error_of(http.get(f"/static/{name}"), 404, "not_found")
 

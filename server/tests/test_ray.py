@@ -50,8 +50,11 @@ def command_line(pid: int) -> str:
 
 
 def actor_pids(server: ServerProcess) -> set[int]:
-    return {pid for pid in descendants(server.process.pid)
-            if command_line(pid).startswith("ray::EnvActor")}
+    return {
+        pid
+        for pid in descendants(server.process.pid)
+        if command_line(pid).startswith("ray::EnvActor")
+    }
 
 
 def alive(pid: int) -> bool:
@@ -63,8 +66,13 @@ def alive(pid: int) -> bool:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("ray"), "--backend", "ray",
-                            "--import", "gym_http_conformance.allspaces")
+    process = ServerProcess(
+        tmp_path_factory.mktemp("ray"),
+        "--backend",
+        "ray",
+        "--import",
+        "gym_http_conformance.allspaces",
+    )
     yield process
     process.stop(signal.SIGTERM)
 
@@ -181,8 +189,9 @@ def test_the_conformance_suite_passes_on_the_ray_backend(server):
 
 
 def test_sigterm_leaves_no_ray_process_the_server_started(tmp_path):
-    server = ServerProcess(tmp_path, "--backend", "ray", "--env-num-cpus", "0.5",
-                           "--step-timeout", "10")
+    server = ServerProcess(
+        tmp_path, "--backend", "ray", "--env-num-cpus", "0.5", "--step-timeout", "10"
+    )
     with httpx.Client(base_url=server.url, timeout=60) as client:
         instance_id = create(client)
         assert client.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200

@@ -57,8 +57,9 @@ class Steppers:
 @pytest.mark.slow
 def test_a_killed_node_and_a_frozen_node_break_only_their_envs(tmp_path, monkeypatch):
     # the nodes' workers import the test envs too (ServerProcess passes --import testenvs)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
+    )
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
     frozen: list[int] = []
     server = None
@@ -66,9 +67,21 @@ def test_a_killed_node_and_a_frozen_node_break_only_their_envs(tmp_path, monkeyp
         killed_node = cluster.add_node(num_cpus=2)
         frozen_node = cluster.add_node(num_cpus=2)
         cluster.wait_for_nodes()
-        server = ServerProcess(tmp_path, "--backend", "ray", "--ray-address", cluster.address,
-                               "--env-scheduling", "spread", "--env-num-cpus", "0.25",
-                               "--step-timeout", str(DEADLINE), "--import", FAULTY)
+        server = ServerProcess(
+            tmp_path,
+            "--backend",
+            "ray",
+            "--ray-address",
+            cluster.address,
+            "--env-scheduling",
+            "spread",
+            "--env-num-cpus",
+            "0.25",
+            "--step-timeout",
+            str(DEADLINE),
+            "--import",
+            FAULTY,
+        )
         http = httpx.Client(base_url=server.url, timeout=60)
         nodes = {"head": cluster.head_node, "killed": killed_node, "frozen": frozen_node}
         placed: dict[str, list[str]] = {name: [] for name in nodes}

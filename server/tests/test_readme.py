@@ -18,8 +18,9 @@ def shell_blocks() -> list[str]:
 
 def run(block: str, base_url: str, cwd: Path | None = None) -> str:
     script = "set -euo pipefail\n" + block.replace(DEFAULT, base_url)
-    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
-                         cwd=cwd)
+    out = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -66,11 +67,13 @@ def json_documents(text: str) -> list:
 
 
 def test_msgpack_example_prints_what_the_comment_says(base_url):
-    block = next(b for b in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-                 if "application/msgpack" in b)
+    block = next(
+        b
+        for b in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+        if "application/msgpack" in b
+    )
     script = block.replace(DEFAULT, base_url)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     first, second = out.stdout.splitlines()
     assert first == "float32 (4,)"
@@ -84,7 +87,7 @@ def test_batch_session_prints_what_the_comments_say(base_url):
     assert [len(o) for o in reset["observations"]] == [4, 4, 4] and reset["infos"] == {}
     assert [len(o) for o in step["observations"]] == [4, 4, 4]
     comment = next(line for line in block.splitlines() if '"rewards"' in line)
-    assert comment[comment.index('"rewards"'):] in output
+    assert comment[comment.index('"rewards"') :] in output
 
 
 def test_agents_example_shows_a_group_a_schema_and_a_refusal(base_url):

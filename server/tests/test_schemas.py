@@ -29,8 +29,32 @@ from gym_http_server import media, schemas, spaces
 EXAMPLES_PER_SPACE = 460
 VALUES_PER_EXAMPLE = 2  # the sample and a bent copy
 CHECKED = [0]  # values compared, over the session (the report's count)
-JUNK = [None, True, False, "", "a", "NaN", "Infinity", "-Infinity", "\n", "é", 0, -1, 1, 2, 7,
-        1.5, -0.0, 2**63, -(2**63) - 1, 1e300, [], {}, [[]], {"nodes": []}]
+JUNK = [
+    None,
+    True,
+    False,
+    "",
+    "a",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "\n",
+    "é",
+    0,
+    -1,
+    1,
+    2,
+    7,
+    1.5,
+    -0.0,
+    2**63,
+    -(2**63) - 1,
+    1e300,
+    [],
+    {},
+    [[]],
+    {"nodes": []},
+]
 
 
 def wire(data):
@@ -43,9 +67,22 @@ def near(rng: random.Random, number):
         return rng.choice(JUNK)
     x = float(number)
     up32 = float(np.nextafter(np.float32(x), np.float32(math.inf)))
-    steps = [x, np.nextafter(x, math.inf), np.nextafter(x, -math.inf), up32,
-             float(np.nextafter(np.float32(x), np.float32(-math.inf))), (x + up32) / 2,
-             x + 1, x - 1, x + 0.5, -x, 3.4028235e38, 3.4028236e38, 0.1, 0.7]
+    steps = [
+        x,
+        np.nextafter(x, math.inf),
+        np.nextafter(x, -math.inf),
+        up32,
+        float(np.nextafter(np.float32(x), np.float32(-math.inf))),
+        (x + up32) / 2,
+        x + 1,
+        x - 1,
+        x + 0.5,
+        -x,
+        3.4028235e38,
+        3.4028236e38,
+        0.1,
+        0.7,
+    ]
     values = [float(v) for v in steps if math.isfinite(v)]
     if isinstance(number, int):
         values += [number + 1, number - 1, number + 256, -number]
@@ -72,7 +109,7 @@ def bent(rng: random.Random, data):
             return [data]
         if data and choice < 6:
             index = rng.randrange(len(data))
-            return data[:index] + [bent(rng, data[index])] + data[index + 1:]
+            return data[:index] + [bent(rng, data[index])] + data[index + 1 :]
         return data
     if isinstance(data, str):
         return rng.choice([data, data + "\n", data + "z", data[:-1], data * 2, *JUNK])
@@ -85,8 +122,9 @@ def graph_gap(space, data) -> bool:
     try:
         spaces.decode(space, data)
     except ValueError as error:
-        return "edge_links" in str(error) and ("out of range" in str(error)
-                                               or "one link per edge" in str(error))
+        return "edge_links" in str(error) and (
+            "out of range" in str(error) or "one link per edge" in str(error)
+        )
     return False
 
 
@@ -116,8 +154,12 @@ def test_schema_and_decode_agree_on_every_value(space):
     validator = Draft202012Validator(wire(schemas.document(space)))
     graphs = contains_graph(space)
 
-    @settings(max_examples=EXAMPLES_PER_SPACE, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_SPACE,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.integers(0, 2**31 - 1))
     def agree(seed):
         space.seed(seed)
@@ -153,13 +195,13 @@ HTTP_VALUES = 40  # per env: a bounded sample through a real server
 
 
 @pytest.mark.parametrize("env_id", ["GymHttpTest/AllSpaces-v0", "GymHttpTest/GraphOneOf-v0"])
-def test_step_takes_what_the_served_schema_accepts_and_names_where_it_refuses(
-        http, create, env_id):
+def test_step_takes_what_the_served_schema_accepts_and_names_where_it_refuses(http, create, env_id):
     instance_id = create(env_id, seed=7, kwargs={"length": 1000})
     base = f"/v1/envs/{instance_id}"
     validator = Draft202012Validator(http.get(f"{base}/action_space/json_schema").json())
     observation_schema = Draft202012Validator(
-        http.get(f"{base}/observation_space/json_schema").json())
+        http.get(f"{base}/observation_space/json_schema").json()
+    )
     rng = random.Random(7)
     assert observation_schema.is_valid(http.post(f"{base}/reset").json()["observation"])
     verdicts = set()

@@ -40,8 +40,9 @@ class ThreadingServer(ThreadingMixIn, WSGIServer):
 @contextmanager
 def serving(app):
     """``app`` under the standard library's WSGI server: another WSGI server."""
-    server = make_server("127.0.0.1", 0, app, server_class=ThreadingServer,
-                         handler_class=QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=ThreadingServer, handler_class=QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -56,7 +57,8 @@ def test_create_app_with_env_ttl_runs_the_reaper_under_another_wsgi_server(tmp_p
     try:
         with serving(app) as url:
             iid = httpx.post(f"{url}/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-                "instance_id"]
+                "instance_id"
+            ]
             deadline = time.monotonic() + 10
             while httpx.get(f"{url}/healthz").json()["envs"] and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -68,8 +70,7 @@ def test_create_app_with_env_ttl_runs_the_reaper_under_another_wsgi_server(tmp_p
 def test_closing_the_service_flushes_every_recording_once(tmp_path):
     app = create_app(data_dir=str(tmp_path))
     with serving(app) as url:
-        iid = httpx.post(f"{url}/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-            "instance_id"]
+        iid = httpx.post(f"{url}/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
         httpx.post(f"{url}/v1/envs/{iid}/monitor/start/", json={"directory": "run"})
         httpx.post(f"{url}/v1/envs/{iid}/reset/", json={"seed": 0})
         steps, done = 0, False
@@ -95,20 +96,36 @@ def test_create_app_refuses_what_another_wsgi_server_cannot_honour():
         create_app(threads=4)  # an engine's setting: not the app's to take
 
 
-@pytest.mark.parametrize("field, value", [
-    ("max_envs", 0), ("max_num_envs", -1), ("max_body_bytes", 0), ("env_ttl", 0),
-    ("env_ttl", float("inf")), ("env_ttl", float("nan")), ("env_num_cpus", -1),
-    ("backend", "threads"), ("max_envs", "8"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("max_envs", 0),
+        ("max_num_envs", -1),
+        ("max_body_bytes", 0),
+        ("env_ttl", 0),
+        ("env_ttl", float("inf")),
+        ("env_ttl", float("nan")),
+        ("env_num_cpus", -1),
+        ("backend", "threads"),
+        ("max_envs", "8"),
+    ],
+)
 def test_every_out_of_range_setting_is_a_config_error(field, value):
     with pytest.raises(ConfigError, match=field):
         ServerConfig(**{field: value})
 
 
-@pytest.mark.parametrize("field, value", [
-    ("threads", 0), ("threads", 10**6), ("connection_limit", 0), ("read_timeout", 0),
-    ("read_timeout", -1), ("engine", "gunicorn"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("threads", 0),
+        ("threads", 10**6),
+        ("connection_limit", 0),
+        ("read_timeout", 0),
+        ("read_timeout", -1),
+        ("engine", "gunicorn"),
+    ],
+)
 def test_every_out_of_range_engine_setting_is_a_config_error(field, value):
     with pytest.raises(ConfigError, match=field):
         EngineConfig(**{field: value})
@@ -120,11 +137,18 @@ def test_create_app_with_the_ray_backend_asks_for_ray(tmp_path):
     shadow = tmp_path / "ray"
     shadow.mkdir()
     (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'ray'\")\n")
-    code = ("from gym_http_server import create_app\n"
-            "try:\n    create_app(backend='ray', env_ttl=60)\n"
-            "except Exception as error:\n    print(type(error).__name__, error)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    code = (
+        "from gym_http_server import create_app\n"
+        "try:\n    create_app(backend='ray', env_ttl=60)\n"
+        "except Exception as error:\n    print(type(error).__name__, error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
     assert done.stdout.startswith("BackendUnavailable"), done.stdout + done.stderr
     assert "gym-http-server[ray]" in done.stdout
 
@@ -147,8 +171,10 @@ def test_a_service_started_and_closed_by_hand():
 README = Path(__file__).parents[2] / "README.md"
 
 
-@pytest.mark.skipif(shutil.which("granian", path=str(Path(sys.executable).parent)) is None,
-                    reason="SKIPPED: granian is not installed (`make test` installs it)")
+@pytest.mark.skipif(
+    shutil.which("granian", path=str(Path(sys.executable).parent)) is None,
+    reason="SKIPPED: granian is not installed (`make test` installs it)",
+)
 def test_the_readme_wsgi_module_under_the_granian_cli_flushes_recordings_on_sigterm(tmp_path):
     text = README.read_text()
     module = re.search(r"```python\n# wsgi.py\n(.*?)```", text, flags=re.S).group(1)
@@ -157,9 +183,13 @@ def test_the_readme_wsgi_module_under_the_granian_cli_flushes_recordings_on_sigt
     port = free_port()
     argv = command.split()
     argv[0] = str(Path(sys.executable).with_name("granian"))
-    process = subprocess.Popen([*argv[:-1], "--port", str(port), argv[-1]], cwd=tmp_path,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")})
+    process = subprocess.Popen(
+        [*argv[:-1], "--port", str(port), argv[-1]],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")},
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -170,8 +200,7 @@ def test_the_readme_wsgi_module_under_the_granian_cli_flushes_recordings_on_sigt
             except httpx.TransportError:
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.1)
-        iid = httpx.post(f"{url}/v1/envs/", json={"env_id": "CartPole-v1"}).json()[
-            "instance_id"]
+        iid = httpx.post(f"{url}/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
         httpx.post(f"{url}/v1/envs/{iid}/monitor/start/", json={"directory": "run"})
         httpx.post(f"{url}/v1/envs/{iid}/reset/", json={"seed": 0})
         steps, done = 0, False

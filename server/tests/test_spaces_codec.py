@@ -35,8 +35,12 @@ TESTING_SPACES = [
     gs.Graph(node_space=gs.Box(-1.0, 1.0, (2,), np.float32), edge_space=gs.Discrete(3)),
     gs.Graph(node_space=gs.Discrete(4), edge_space=None),
     gs.OneOf((gs.Discrete(2), gs.Box(0.0, 1.0, (2,), np.float32), gs.Text(3))),
-    gs.Dict({"o": gs.OneOf((gs.MultiBinary(2), gs.Tuple((gs.Discrete(3, start=1),)))),
-             "s": gs.Sequence(gs.Text(2, charset="ab"))}),
+    gs.Dict(
+        {
+            "o": gs.OneOf((gs.MultiBinary(2), gs.Tuple((gs.Discrete(3, start=1),)))),
+            "s": gs.Sequence(gs.Text(2, charset="ab")),
+        }
+    ),
 ]
 IDS = [repr(space) for space in TESTING_SPACES]
 
@@ -75,7 +79,10 @@ def test_wrongly_typed_values_are_not_members(space):
 
 def test_discrete_keeps_the_original_fields_and_adds_start():
     assert spaces.describe(gs.Discrete(5, start=-2)) == {
-        "name": "Discrete", "n": 5, "start": -2, "dtype": "int64"
+        "name": "Discrete",
+        "n": 5,
+        "start": -2,
+        "dtype": "int64",
     }
 
 
@@ -117,8 +124,13 @@ def test_unknown_space_kinds_are_described_by_name_and_never_decoded():
 
 def test_every_gymnasium_space_kind_travels_over_the_wire():
     kinds = {type(space) for space in TESTING_SPACES}
-    every = {getattr(gs, name) for name in gs.__all__ if isinstance(getattr(gs, name), type)
-             and issubclass(getattr(gs, name), gs.Space) and getattr(gs, name) is not gs.Space}
+    every = {
+        getattr(gs, name)
+        for name in gs.__all__
+        if isinstance(getattr(gs, name), type)
+        and issubclass(getattr(gs, name), gs.Space)
+        and getattr(gs, name) is not gs.Space
+    }
     assert every <= kinds, every - kinds
     assert all(spaces.is_supported(space) for space in TESTING_SPACES)
 
@@ -147,10 +159,22 @@ def test_refusals_name_the_path_into_the_value():
 
 
 def test_info_values_become_strict_json():
-    info = {"a": np.float32(1.5), "b": np.arange(3), 3: (np.nan, -np.inf), "c": {np.int8(1)},
-            "d": np.float64(2.5), "e": np.bool_(True)}
-    assert wire(to_jsonable(info)) == {"a": 1.5, "b": [0, 1, 2], "3": ["NaN", "-Infinity"],
-                                       "c": [1], "d": 2.5, "e": True}
+    info = {
+        "a": np.float32(1.5),
+        "b": np.arange(3),
+        3: (np.nan, -np.inf),
+        "c": {np.int8(1)},
+        "d": np.float64(2.5),
+        "e": np.bool_(True),
+    }
+    assert wire(to_jsonable(info)) == {
+        "a": 1.5,
+        "b": [0, 1, 2],
+        "3": ["NaN", "-Infinity"],
+        "c": [1],
+        "d": 2.5,
+        "e": True,
+    }
 
 
 def test_empty_sequences_are_members_stacked_or_not():
@@ -164,5 +188,9 @@ def test_response_serializer_never_fails_on_unforeseen_types():
     from gym_http_server.media import dump_json
 
     data = {"a": np.float64(1.5), "b": np.arange(2), "c": datetime.time(1), "d": Ellipsis}
-    assert orjson.loads(dump_json(data)) == {"a": 1.5, "b": [0, 1], "c": "01:00:00",
-                                             "d": "Ellipsis"}
+    assert orjson.loads(dump_json(data)) == {
+        "a": 1.5,
+        "b": [0, 1],
+        "c": "01:00:00",
+        "d": "Ellipsis",
+    }

@@ -94,16 +94,39 @@ def test_retry_depends_on_the_status_alone(spec):
 def test_each_table_entry_is_one_line_in_its_flow_form(spec):
     """Clients without a YAML library (Julia's tests) read the table line by line."""
     lines = [m.groups() for m in map(ENTRY_LINE.match, SPEC_PATH.read_text().splitlines()) if m]
-    parsed = [(e["code"], str(e["status"]), str(e["retry"]).lower(), e["category"])
-              for e in spec["components"]["x-error-codes"]]
+    parsed = [
+        (e["code"], str(e["status"]), str(e["retry"]).lower(), e["category"])
+        for e in spec["components"]["x-error-codes"]
+    ]
     assert lines == parsed
 
 
 SCHEMA_KEYWORDS = {
-    "type", "description", "properties", "required", "items", "oneOf", "anyOf", "allOf",
-    "enum", "const", "$ref", "additionalProperties", "minimum", "maximum", "pattern",
-    "discriminator", "minItems", "maxItems", "minLength", "maxProperties", "title", "examples",
-    "default", "format", "exclusiveMinimum",
+    "type",
+    "description",
+    "properties",
+    "required",
+    "items",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "enum",
+    "const",
+    "$ref",
+    "additionalProperties",
+    "minimum",
+    "maximum",
+    "pattern",
+    "discriminator",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxProperties",
+    "title",
+    "examples",
+    "default",
+    "format",
+    "exclusiveMinimum",
 }
 
 

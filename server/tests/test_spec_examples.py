@@ -19,9 +19,19 @@ ROOT = "urn:gym-http-server:openapi"
 REGISTRY = Registry().with_resource(ROOT, Resource.from_contents(SPEC, DRAFT202012))
 
 # Bodies the prose of an operation documents, which must carry them as examples.
-DOCUMENTED = {"createEnv", "resetEnv", "stepEnv", "containsAction", "containsObservation",
-              "monitorStart", "monitorClose", "createVectorEnv", "resetVectorEnv",
-              "stepVectorEnv", "upload"}
+DOCUMENTED = {
+    "createEnv",
+    "resetEnv",
+    "stepEnv",
+    "containsAction",
+    "containsObservation",
+    "monitorStart",
+    "monitorClose",
+    "createVectorEnv",
+    "resetVectorEnv",
+    "stepVectorEnv",
+    "upload",
+}
 
 
 def pointer(*parts: str) -> str:
@@ -35,10 +45,17 @@ def request_examples():
                 continue
             for media, content in operation["requestBody"]["content"].items():
                 for name, example in content.get("examples", {}).items():
-                    where = pointer("paths", path, method, "requestBody", "content", media,
-                                    "schema")
-                    yield pytest.param(operation["operationId"], path, method, where,
-                                       example["value"], id=f"{operation['operationId']}:{name}")
+                    where = pointer(
+                        "paths", path, method, "requestBody", "content", media, "schema"
+                    )
+                    yield pytest.param(
+                        operation["operationId"],
+                        path,
+                        method,
+                        where,
+                        example["value"],
+                        id=f"{operation['operationId']}:{name}",
+                    )
 
 
 EXAMPLES = list(request_examples())
@@ -50,7 +67,8 @@ def validator(where: str) -> Draft202012Validator:
 
 @pytest.mark.parametrize(("operation", "path", "method", "where", "body"), EXAMPLES)
 def test_every_documented_request_body_is_valid_against_its_schema(
-        operation, path, method, where, body):
+    operation, path, method, where, body
+):
     errors = [error.message for error in validator(where).iter_errors(body)]
     assert not errors, errors
 
@@ -59,13 +77,27 @@ def test_every_operation_whose_prose_lists_bodies_has_them_as_examples():
     assert {param.values[0] for param in EXAMPLES} >= DOCUMENTED
 
 
-@pytest.mark.parametrize(("body", "valid"), [
-    ({}, True), (None, True), ({"seed": 7.0}, True), ({"seed": 7.5}, False),
-    ({"seed": -1}, False), ({"seed": "7"}, False),
-])
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [
+        ({}, True),
+        (None, True),
+        ({"seed": 7.0}, True),
+        ({"seed": 7.5}, False),
+        ({"seed": -1}, False),
+        ({"seed": "7"}, False),
+    ],
+)
 def test_reset_schema_takes_every_form_once_and_refuses_the_rest(body, valid):
-    where = pointer("paths", "/v1/envs/{instance_id}/reset/", "post", "requestBody", "content",
-                    "application/json", "schema")
+    where = pointer(
+        "paths",
+        "/v1/envs/{instance_id}/reset/",
+        "post",
+        "requestBody",
+        "content",
+        "application/json",
+        "schema",
+    )
     assert validator(where).is_valid(body) is valid
 
 
@@ -91,22 +123,34 @@ def test_a_null_action_is_refused_by_the_schema_and_the_server(base_url):
         httpx.post(f"{base_url}/v1/envs/{iid}/close/")
 
 
-LIVE = {"createEnv", "resetEnv", "stepEnv", "containsAction", "containsObservation",
-        "monitorClose", "createVectorEnv", "resetVectorEnv", "stepVectorEnv"}
+LIVE = {
+    "createEnv",
+    "resetEnv",
+    "stepEnv",
+    "containsAction",
+    "containsObservation",
+    "monitorClose",
+    "createVectorEnv",
+    "resetVectorEnv",
+    "stepVectorEnv",
+}
 
 
-@pytest.mark.parametrize(("operation", "path", "method", "where", "body"),
-                         [p for p in EXAMPLES if p.values[0] in LIVE])
+@pytest.mark.parametrize(
+    ("operation", "path", "method", "where", "body"), [p for p in EXAMPLES if p.values[0] in LIVE]
+)
 def test_the_server_accepts_every_documented_request_body(
-        operation, path, method, where, body, base_url):
+    operation, path, method, where, body, base_url
+):
     """Against a fresh CartPole (a batch of three for the batch routes)."""
     with httpx.Client(base_url=base_url, timeout=60) as http:
         made = []
         try:
             iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1"}).json()["instance_id"]
             made.append(f"/v1/envs/{iid}/close/")
-            vid = http.post("/v1/vector_envs/",
-                            json={"env_id": "CartPole-v1", "num_envs": 3}).json()["vector_id"]
+            vid = http.post(
+                "/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3}
+            ).json()["vector_id"]
             made.append(f"/v1/vector_envs/{vid}/close/")
             http.post(f"/v1/envs/{iid}/reset/")
             http.post(f"/v1/vector_envs/{vid}/reset/")

@@ -32,8 +32,9 @@ def server(tmp_path):
 def render_with_pygame(http: httpx.Client) -> None:
     """CartPole draws with pygame; closing one calls pygame.quit(), the next starts SDL again."""
     for _ in range(2):
-        iid = http.post("/v1/envs/", json={"env_id": "CartPole-v1",
-                                           "render_mode": "rgb_array"}).json()["instance_id"]
+        iid = http.post(
+            "/v1/envs/", json={"env_id": "CartPole-v1", "render_mode": "rgb_array"}
+        ).json()["instance_id"]
         http.post(f"/v1/envs/{iid}/reset/")
         frame = http.get(f"/v1/envs/{iid}/render/").json()["frame"]
         assert len(frame[0][0]) == 3
@@ -53,13 +54,15 @@ def test_signal_stops_the_server_after_pygame_rendered(server, signum):
 def test_a_request_in_flight_finishes_and_new_connections_are_refused(server):
     running = server()
     with httpx.Client(base_url=running.url, timeout=30) as http:
-        iid = http.post("/v1/envs/", json={"env_id": RENDEZVOUS_ID,
-                                           "kwargs": {"wait": 1.5}}).json()["instance_id"]
+        iid = http.post(
+            "/v1/envs/", json={"env_id": RENDEZVOUS_ID, "kwargs": {"wait": 1.5}}
+        ).json()["instance_id"]
         http.post(f"/v1/envs/{iid}/reset/")
         answers: list[httpx.Response] = []
         # Nobody meets it: this step takes the whole 1.5 s.
-        slow = threading.Thread(target=lambda: answers.append(
-            http.post(f"/v1/envs/{iid}/step/", json={"action": 0})))
+        slow = threading.Thread(
+            target=lambda: answers.append(http.post(f"/v1/envs/{iid}/step/", json={"action": 0}))
+        )
         slow.start()
         time.sleep(0.5)
         started = time.monotonic()
@@ -86,8 +89,7 @@ def test_sigterm_while_recording_keeps_every_finished_episode(server):
             http.post(f"/v1/envs/{iid}/reset/", json={"seed": episode})
             steps, done = 0, False
             while not done:
-                done = http.post(f"/v1/envs/{iid}/step/", json={"action": steps % 2}
-                                 ).json()["done"]
+                done = http.post(f"/v1/envs/{iid}/step/", json={"action": steps % 2}).json()["done"]
                 steps += 1
             lengths.append(steps)
         http.post(f"/v1/envs/{iid}/reset/")  # a fourth episode, unfinished

@@ -19,8 +19,9 @@ def batch(http):
     made: list[str] = []
 
     def _batch(env_id: str = "CartPole-v1", num_envs: int = 3, **fields) -> str:
-        response = http.post("/v1/vector_envs/",
-                             json={"env_id": env_id, "num_envs": num_envs, **fields})
+        response = http.post(
+            "/v1/vector_envs/", json={"env_id": env_id, "num_envs": num_envs, **fields}
+        )
         assert response.status_code == 200, response.text
         made.append(response.json()["vector_id"])
         return made[-1]
@@ -40,16 +41,23 @@ def test_batch_is_listed_described_and_unknown_once_closed(http, batch, conforms
     assert described["num_envs"] == 3
     assert described["vectorization_mode"] == "vector_entry_point"
     assert described["autoreset_mode"] == "NextStep"
-    assert described["single_action_space"] == {"name": "Discrete", "n": 2, "start": 0,
-                                                 "dtype": "int64"}
+    assert described["single_action_space"] == {
+        "name": "Discrete",
+        "n": 2,
+        "start": 0,
+        "dtype": "int64",
+    }
     assert described["action_space"]["name"] == "MultiDiscrete"
     assert described["action_space"]["nvec"] == [2, 2, 2]
     assert described["observation_space"]["shape"] == [3, 4]
     assert described["single_observation_space"]["shape"] == [4]
     assert http.post(f"/v1/vector_envs/{vector_id}/close/").status_code == 204
     error_of(http.get(f"/v1/vector_envs/{vector_id}/"), 404, "unknown_vector")
-    error_of(http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 0, 0]}),
-             404, "unknown_vector")
+    error_of(
+        http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 0, 0]}),
+        404,
+        "unknown_vector",
+    )
     error_of(http.delete(f"/v1/vector_envs/{vector_id}/"), 404, "unknown_vector")
     assert vector_id not in http.get("/v1/vector_envs/").json()["all_vector_envs"]
 
@@ -68,8 +76,10 @@ def test_reset_and_step_answer_batched_values(http, batch, conforms):
 
 def test_same_seed_gives_what_gymnasium_make_vec_gives(http, batch):
     first, second = batch(num_envs=3), batch(num_envs=3)
-    observations = [http.post(f"/v1/vector_envs/{v}/reset/", json={"seed": 42}).json()
-                    ["observations"] for v in (first, second)]
+    observations = [
+        http.post(f"/v1/vector_envs/{v}/reset/", json={"seed": 42}).json()["observations"]
+        for v in (first, second)
+    ]
     assert observations[0] == observations[1]
     local = gym.make_vec("CartPole-v1", num_envs=3)
     expected, _ = local.reset(seed=42)
@@ -127,20 +137,26 @@ def test_box_actions_travel_as_nested_arrays(http, batch):
     http.post(f"/v1/vector_envs/{vector_id}/reset/", json={"seed": 0})
     step = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [[0.5], [-1.0]]})
     assert step.status_code == 200, step.text
-    error_of(http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [[5.0], [0.0]]}),
-             400, "invalid_action")
+    error_of(
+        http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [[5.0], [0.0]]}),
+        400,
+        "invalid_action",
+    )
 
 
-@pytest.mark.parametrize("actions, code", [
-    ([0, 1], "wrong_batch_size"),
-    ([0, 1, 0, 1], "wrong_batch_size"),
-    (1, "wrong_batch_size"),
-    ({"a": 1}, "wrong_batch_size"),
-    ([0, 1, 2], "invalid_action"),
-    ([0, "left", 1], "invalid_action"),
-    ([0, True, 1], "invalid_action"),
-    (None, "missing_parameter"),
-])
+@pytest.mark.parametrize(
+    "actions, code",
+    [
+        ([0, 1], "wrong_batch_size"),
+        ([0, 1, 0, 1], "wrong_batch_size"),
+        (1, "wrong_batch_size"),
+        ({"a": 1}, "wrong_batch_size"),
+        ([0, 1, 2], "invalid_action"),
+        ([0, "left", 1], "invalid_action"),
+        ([0, True, 1], "invalid_action"),
+        (None, "missing_parameter"),
+    ],
+)
 def test_bad_actions_are_coded_400s(http, batch, actions, code):
     vector_id = batch(num_envs=3)
     http.post(f"/v1/vector_envs/{vector_id}/reset/")
@@ -149,34 +165,61 @@ def test_bad_actions_are_coded_400s(http, batch, actions, code):
 
 def test_step_before_reset_is_reset_needed(http, batch):
     vector_id = batch(num_envs=2)
-    error_of(http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 0]}),
-             400, "reset_needed")
+    error_of(
+        http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 0]}),
+        400,
+        "reset_needed",
+    )
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"num_envs": 2}, 400, "missing_parameter"),
-    ({"env_id": "CartPole-v1"}, 400, "missing_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": 0}, 400, "invalid_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": 2.5}, 400, "invalid_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": True}, 400, "invalid_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": 2, "vectorization_mode": "threads"},
-     400, "invalid_parameter"),
-    ({"env_id": "Taxi-v4", "num_envs": 2, "vectorization_mode": "vector_entry_point"},
-     400, "invalid_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"no_such": 1}},
-     400, "env_creation_failed"),
-    ({"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"max_episode_steps": "500"}},
-     400, "invalid_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"max_episode_steps": 0}},
-     400, "invalid_parameter"),
-    ({"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"render_mode": "human"}},
-     400, "invalid_render_mode"),
-    ({"env_id": "NoSuchEnv-v0", "num_envs": 2}, 400, "unknown_env_id"),
-    ({"env_id": "os:system", "num_envs": 2}, 400, "env_id_refused"),
-    ({"env_id": "CartPole-v1", "num_envs": 2000}, 400, "num_envs_too_large"),
-    ({"env_id": "CartPole-v1", "num_envs": 500, "vectorization_mode": "async"},
-     400, "num_envs_too_large"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"num_envs": 2}, 400, "missing_parameter"),
+        ({"env_id": "CartPole-v1"}, 400, "missing_parameter"),
+        ({"env_id": "CartPole-v1", "num_envs": 0}, 400, "invalid_parameter"),
+        ({"env_id": "CartPole-v1", "num_envs": 2.5}, 400, "invalid_parameter"),
+        ({"env_id": "CartPole-v1", "num_envs": True}, 400, "invalid_parameter"),
+        (
+            {"env_id": "CartPole-v1", "num_envs": 2, "vectorization_mode": "threads"},
+            400,
+            "invalid_parameter",
+        ),
+        (
+            {"env_id": "Taxi-v4", "num_envs": 2, "vectorization_mode": "vector_entry_point"},
+            400,
+            "invalid_parameter",
+        ),
+        (
+            {"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"no_such": 1}},
+            400,
+            "env_creation_failed",
+        ),
+        (
+            {"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"max_episode_steps": "500"}},
+            400,
+            "invalid_parameter",
+        ),
+        (
+            {"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"max_episode_steps": 0}},
+            400,
+            "invalid_parameter",
+        ),
+        (
+            {"env_id": "CartPole-v1", "num_envs": 2, "kwargs": {"render_mode": "human"}},
+            400,
+            "invalid_render_mode",
+        ),
+        ({"env_id": "NoSuchEnv-v0", "num_envs": 2}, 400, "unknown_env_id"),
+        ({"env_id": "os:system", "num_envs": 2}, 400, "env_id_refused"),
+        ({"env_id": "CartPole-v1", "num_envs": 2000}, 400, "num_envs_too_large"),
+        (
+            {"env_id": "CartPole-v1", "num_envs": 500, "vectorization_mode": "async"},
+            400,
+            "num_envs_too_large",
+        ),
+    ],
+)
 def test_bad_creation_is_a_coded_4xx(http, body, status, code):
     error_of(http.post("/v1/vector_envs/", json=body), status, code)
 
@@ -184,41 +227,53 @@ def test_bad_creation_is_a_coded_4xx(http, body, status, code):
 def test_msgpack_carries_batches_as_one_array_each(http, batch):
     vector_id = batch(num_envs=3)
     path = f"/v1/vector_envs/{vector_id}"
-    reset = ormsgpack.unpackb(http.post(f"{path}/reset/", content=ormsgpack.packb({"seed": 5}),
-                                        headers=SENDS_MSGPACK).content)
+    reset = ormsgpack.unpackb(
+        http.post(
+            f"{path}/reset/", content=ormsgpack.packb({"seed": 5}), headers=SENDS_MSGPACK
+        ).content
+    )
     assert reset["observations"]["dtype"] == "float32"
     assert reset["observations"]["shape"] == [3, 4]
     actions = {"dtype": "int64", "shape": [3], "data": np.array([0, 1, 0], "<i8").tobytes()}
-    raw = http.post(f"{path}/step/", content=ormsgpack.packb({"actions": actions}),
-                    headers=SENDS_MSGPACK)
+    raw = http.post(
+        f"{path}/step/", content=ormsgpack.packb({"actions": actions}), headers=SENDS_MSGPACK
+    )
     assert raw.status_code == 200, raw.text
     step = ormsgpack.unpackb(raw.content)
-    for key, dtype in [("rewards", "float32"), ("terminations", "bool"),
-                       ("truncations", "bool")]:
+    for key, dtype in [("rewards", "float32"), ("terminations", "bool"), ("truncations", "bool")]:
         assert step[key]["dtype"] == dtype and step[key]["shape"] == [3]
     local = gym.make_vec("CartPole-v1", num_envs=3)
     local.reset(seed=5)
     expected = local.step(np.array([0, 1, 0]))[0]
     np.testing.assert_array_equal(client_decode(step)["observations"], expected)
     wrong = {"dtype": "int64", "shape": [2], "data": np.array([0, 1], "<i8").tobytes()}
-    error_of(http.post(f"{path}/step/", content=ormsgpack.packb({"actions": wrong}),
-                       headers=SENDS_MSGPACK), 400, "wrong_batch_size")
+    error_of(
+        http.post(
+            f"{path}/step/", content=ormsgpack.packb({"actions": wrong}), headers=SENDS_MSGPACK
+        ),
+        400,
+        "wrong_batch_size",
+    )
 
 
 def test_max_envs_counts_sub_envs_of_batches_and_instances():
     with running_server("--max-envs", "5", "--max-num-envs", "4") as url:
-        error_of(httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1",
-                                                             "num_envs": 5}),
-                 400, "num_envs_too_large")
-        created = httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1",
-                                                              "num_envs": 4})
+        error_of(
+            httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 5}),
+            400,
+            "num_envs_too_large",
+        )
+        created = httpx.post(
+            f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 4}
+        )
         vector_id = created.json()["vector_id"]
         assert httpx.post(f"{url}/v1/envs/", json={"env_id": "Taxi-v4"}).status_code == 200
         error_of(httpx.post(f"{url}/v1/envs/", json={"env_id": "Taxi-v4"}), 429, "too_many_envs")
-        error_of(httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1",
-                                                             "num_envs": 1}),
-                 429, "too_many_envs")
+        error_of(
+            httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 1}),
+            429,
+            "too_many_envs",
+        )
         assert httpx.delete(f"{url}/v1/vector_envs/{vector_id}/").status_code == 204
-        again = httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1",
-                                                            "num_envs": 4})
+        again = httpx.post(f"{url}/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 4})
         assert again.status_code == 200

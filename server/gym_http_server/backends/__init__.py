@@ -45,8 +45,9 @@ class Backend(Protocol):
 
     def make(self, env_id: Any, render_mode: Any = None, kwargs: Any = None) -> gym.Env: ...
 
-    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
-                 kwargs: Any = None) -> tuple[VectorEnv, str]: ...
+    def make_vec(
+        self, env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None
+    ) -> tuple[VectorEnv, str]: ...
 
     def shutdown(self) -> None: ...
 
@@ -59,12 +60,16 @@ def backend_for(config: ServerConfig, imports: tuple[str, ...] = ()) -> Backend:
     if config.backend == "process":
         from .process import ProcessBackend
 
-        return ProcessBackend(processes, imports=tuple(imports),
-                              create_timeout=config.step_timeout,
-                              memory_mib=config.worker_memory_mib)
+        return ProcessBackend(
+            processes,
+            imports=tuple(imports),
+            create_timeout=config.step_timeout,
+            memory_mib=config.worker_memory_mib,
+        )
     if config.backend != "ray":
         raise BackendUnavailable(
-            f"unknown backend '{config.backend}': one of {', '.join(BACKENDS)}")
+            f"unknown backend '{config.backend}': one of {', '.join(BACKENDS)}"
+        )
     try:
         from .ray import RayBackend
     except ImportError as error:
@@ -72,7 +77,12 @@ def backend_for(config: ServerConfig, imports: tuple[str, ...] = ()) -> Backend:
             f"--backend ray needs Ray, which is not installed here ({error}): "
             f"pip install '{RAY_EXTRA}'"
         )
-    return RayBackend(processes, address=config.ray_address, env_num_cpus=config.env_num_cpus,
-                      imports=tuple(imports), create_timeout=config.step_timeout,
-                      resources=dict(config.env_resources),
-                      spread=config.env_scheduling == "spread")
+    return RayBackend(
+        processes,
+        address=config.ray_address,
+        env_num_cpus=config.env_num_cpus,
+        imports=tuple(imports),
+        create_timeout=config.step_timeout,
+        resources=dict(config.env_resources),
+        spread=config.env_scheduling == "spread",
+    )

@@ -22,8 +22,10 @@ from gymnasium.vector import VectorEnv
 from .. import catalog, deadlines
 from .budget import Processes
 
-QUARANTINED = ("the call was left running on its thread in the server process, and this "
-               "environment is never called again")
+QUARANTINED = (
+    "the call was left running on its thread in the server process, and this "
+    "environment is never called again"
+)
 
 
 class Helper(threading.Thread):
@@ -182,8 +184,9 @@ class InProcess:
         spec_id, kwargs = catalog.checked(env_id, render_mode, kwargs)
         return GuardedEnv(catalog.build(spec_id, kwargs), Guard(self.helpers, spec_id))
 
-    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
-                 kwargs: Any = None) -> tuple[VectorEnv, str]:
+    def make_vec(
+        self, env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None
+    ) -> tuple[VectorEnv, str]:
         spec_id, mode, kwargs = catalog.checked_vec(env_id, mode, kwargs)
         workers = num_envs if mode == "async" else 0
         self.processes.take(workers, f"An async batch of {num_envs}")
@@ -192,8 +195,9 @@ class InProcess:
         except BaseException:
             self.processes.give_back(workers)
             raise
-        guarded = GuardedVectorEnv(env, Guard(self.helpers, spec_id),
-                                   lambda: self.processes.give_back(workers))
+        guarded = GuardedVectorEnv(
+            env, Guard(self.helpers, spec_id), lambda: self.processes.give_back(workers)
+        )
         return guarded, mode
 
     def shutdown(self) -> None:

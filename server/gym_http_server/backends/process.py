@@ -42,8 +42,11 @@ KILLED = "its worker process was killed"
 # The exit status of a worker that ran out of memory (its RLIMIT_AS).
 OUT_OF_MEMORY = 75
 # Imported once by the forkserver, so no worker imports them again.
-PRELOADED = ["gym_http_server.backends.process", "gymnasium.envs.classic_control",
-             "gymnasium.envs.toy_text"]
+PRELOADED = [
+    "gym_http_server.backends.process",
+    "gymnasium.envs.classic_control",
+    "gymnasium.envs.toy_text",
+]
 
 
 def serve(conn, imports: tuple[str, ...], memory_bytes: int | None) -> None:
@@ -64,13 +67,25 @@ def serve(conn, imports: tuple[str, ...], memory_bytes: int | None) -> None:
         try:
             if command == "make":
                 env = catalog.build(*args)
-                value = (env.action_space, env.observation_space, env.render_mode,
-                         env.metadata, env.spec)
+                value = (
+                    env.action_space,
+                    env.observation_space,
+                    env.render_mode,
+                    env.metadata,
+                    env.spec,
+                )
             elif command == "make_vec":
                 env = catalog.build_vec(*args)
-                value = (env.num_envs, env.action_space, env.observation_space,
-                         env.single_action_space, env.single_observation_space,
-                         env.render_mode, env.metadata, env.spec)
+                value = (
+                    env.num_envs,
+                    env.action_space,
+                    env.observation_space,
+                    env.single_action_space,
+                    env.single_observation_space,
+                    env.render_mode,
+                    env.metadata,
+                    env.spec,
+                )
             elif command == "close":
                 if env is not None:
                     env.close()
@@ -102,8 +117,9 @@ class Worker:
 
     def __init__(self, context, imports: tuple[str, ...], memory_bytes: int | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, imports, memory_bytes),
-                                       name="gym-http-env")
+        self.process = context.Process(
+            target=serve, args=(child, imports, memory_bytes), name="gym-http-env"
+        )
         self.process.start()
         child.close()
         self.gone: str | None = None  # why it can no longer be called
@@ -127,8 +143,9 @@ class Worker:
             status, value = "died", None
         if status == "died":
             self.gone = self.death()
-            raise errors.EnvProcessDied(f"{what}: {self.gone}; close it (DELETE) and "
-                                        "create another")
+            raise errors.EnvProcessDied(
+                f"{what}: {self.gone}; close it (DELETE) and create another"
+            )
         if status == "refused":
             raise refusal(*value)
         if status == "raised":
@@ -172,16 +189,24 @@ class Worker:
 class ProcessEnv(gym.Env):
     """A ``gym.Env`` whose environment runs in ``worker``."""
 
-    def __init__(self, backend: ProcessBackend, worker: Worker, env_id: str,
-                 description: tuple, processes: int) -> None:
+    def __init__(
+        self,
+        backend: ProcessBackend,
+        worker: Worker,
+        env_id: str,
+        description: tuple,
+        processes: int,
+    ) -> None:
         self.backend, self.worker, self.env_id, self.processes = backend, worker, env_id, processes
-        (self.action_space, self.observation_space, self.render_mode,
-         self.metadata, self.spec) = description
+        (self.action_space, self.observation_space, self.render_mode, self.metadata, self.spec) = (
+            description
+        )
         self.closed = False
 
     def _call(self, command: str, *args, **kwargs):
-        return self.worker.call(f"The {self.env_id} environment", deadlines.current(),
-                                command, *args, **kwargs)
+        return self.worker.call(
+            f"The {self.env_id} environment", deadlines.current(), command, *args, **kwargs
+        )
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         return self._call("reset", seed=seed, options=options)
@@ -201,17 +226,31 @@ class ProcessEnv(gym.Env):
 class ProcessVectorEnv(VectorEnv):
     """A ``VectorEnv`` whose batch runs in ``worker``."""
 
-    def __init__(self, backend: ProcessBackend, worker: Worker, env_id: str,
-                 description: tuple, processes: int) -> None:
+    def __init__(
+        self,
+        backend: ProcessBackend,
+        worker: Worker,
+        env_id: str,
+        description: tuple,
+        processes: int,
+    ) -> None:
         self.backend, self.worker, self.env_id, self.processes = backend, worker, env_id, processes
-        (self.num_envs, self.action_space, self.observation_space, self.single_action_space,
-         self.single_observation_space, self.render_mode, self.metadata,
-         self.spec) = description
+        (
+            self.num_envs,
+            self.action_space,
+            self.observation_space,
+            self.single_action_space,
+            self.single_observation_space,
+            self.render_mode,
+            self.metadata,
+            self.spec,
+        ) = description
         self.closed = False
 
     def _call(self, command: str, *args, **kwargs):
-        return self.worker.call(f"The {self.env_id} batch", deadlines.current(),
-                                command, *args, **kwargs)
+        return self.worker.call(
+            f"The {self.env_id} batch", deadlines.current(), command, *args, **kwargs
+        )
 
     def reset(self, *, seed=None, options: dict | None = None):
         return self._call("reset", seed=seed, options=options)
@@ -230,8 +269,13 @@ class ProcessBackend:
 
     name = "process"
 
-    def __init__(self, processes: Processes, imports: tuple[str, ...] = (),
-                 create_timeout: float | None = None, memory_mib: int | None = None) -> None:
+    def __init__(
+        self,
+        processes: Processes,
+        imports: tuple[str, ...] = (),
+        create_timeout: float | None = None,
+        memory_mib: int | None = None,
+    ) -> None:
         self.processes = processes
         self.imports = tuple(imports)
         self.create_timeout = create_timeout or DEFAULT_CREATE_TIMEOUT
@@ -246,8 +290,11 @@ class ProcessBackend:
         self._filler = threading.Thread(target=self._fill, name="gym-http-spares", daemon=True)
         self._filler.start()
         self._wanted.set()
-        log.info("environments run in worker processes (at most %d, %s each)",
-                 processes.limit, f"{memory_mib} MiB" if memory_mib else "no memory limit")
+        log.info(
+            "environments run in worker processes (at most %d, %s each)",
+            processes.limit,
+            f"{memory_mib} MiB" if memory_mib else "no memory limit",
+        )
 
     def _fill(self) -> None:
         """Keep ``SPARES`` workers started ahead, within the budget."""
@@ -307,14 +354,16 @@ class ProcessBackend:
         description = self._built(worker, 1, what, "make", spec_id, kwargs)
         return ProcessEnv(self, worker, spec_id, description, 1)
 
-    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
-                 kwargs: Any = None) -> tuple[VectorEnv, str]:
+    def make_vec(
+        self, env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None
+    ) -> tuple[VectorEnv, str]:
         spec_id, mode, kwargs = catalog.checked_vec(env_id, mode, kwargs)
         extra = num_envs if mode == "async" else 0
         worker = self._worker(extra, f"A batch of {num_envs} {spec_id}")
         what = f"Creating a batch of {spec_id}"
-        description = self._built(worker, 1 + extra, what, "make_vec", spec_id, num_envs,
-                                  mode, kwargs)
+        description = self._built(
+            worker, 1 + extra, what, "make_vec", spec_id, num_envs, mode, kwargs
+        )
         return ProcessVectorEnv(self, worker, spec_id, description, 1 + extra), mode
 
     def release(self, worker: Worker, processes: int) -> None:

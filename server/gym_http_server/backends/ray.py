@@ -68,8 +68,16 @@ class EnvActor:
         except errors.ApiError as error:
             return Refusal(error)
         env = self.env
-        return (env.num_envs, env.action_space, env.observation_space, env.single_action_space,
-                env.single_observation_space, env.render_mode, env.metadata, env.spec)
+        return (
+            env.num_envs,
+            env.action_space,
+            env.observation_space,
+            env.single_action_space,
+            env.single_observation_space,
+            env.render_mode,
+            env.metadata,
+            env.spec,
+        )
 
     def reset(self, seed, options):
         return self.env.reset(seed=seed, options=options)
@@ -122,8 +130,9 @@ class RemoteEnv(ActorCalls, gym.Env):
     def __init__(self, actor, env_id: str, description: tuple) -> None:
         self.actor = actor
         self.env_id = env_id
-        (self.action_space, self.observation_space, self.render_mode,
-         self.metadata, self.spec) = description
+        (self.action_space, self.observation_space, self.render_mode, self.metadata, self.spec) = (
+            description
+        )
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         return self._call(self.actor.reset.remote(seed, options))
@@ -144,9 +153,16 @@ class RemoteVectorEnv(ActorCalls, VectorEnv):
     def __init__(self, actor, env_id: str, description: tuple) -> None:
         self.actor = actor
         self.env_id = env_id
-        (self.num_envs, self.action_space, self.observation_space, self.single_action_space,
-         self.single_observation_space, self.render_mode, self.metadata,
-         self.spec) = description
+        (
+            self.num_envs,
+            self.action_space,
+            self.observation_space,
+            self.single_action_space,
+            self.single_observation_space,
+            self.render_mode,
+            self.metadata,
+            self.spec,
+        ) = description
         self.closed = False
 
     def reset(self, *, seed=None, options: dict | None = None):
@@ -171,8 +187,9 @@ def answer(actor, reference, env_id: str):
         return ray.get(reference, timeout=seconds)
     except GetTimeoutError:
         ray.kill(actor, no_restart=True)
-        raise deadlines.overrun(seconds, f"The {env_id} environment",
-                                "its Ray actor was killed") from None
+        raise deadlines.overrun(
+            seconds, f"The {env_id} environment", "its Ray actor was killed"
+        ) from None
     except RayActorError:
         raise errors.EnvProcessDied(
             f"The process running this {env_id} environment has died; close it "
@@ -202,16 +219,25 @@ class RayBackend:
 
     name = "ray"
 
-    def __init__(self, processes: Processes, address: str | None = None,
-                 env_num_cpus: float | None = None, imports: tuple[str, ...] = (),
-                 create_timeout: float | None = None, resources: dict | None = None,
-                 spread: bool = False) -> None:
+    def __init__(
+        self,
+        processes: Processes,
+        address: str | None = None,
+        env_num_cpus: float | None = None,
+        imports: tuple[str, ...] = (),
+        create_timeout: float | None = None,
+        resources: dict | None = None,
+        spread: bool = False,
+    ) -> None:
         self.processes = processes  # Ray places its processes itself; kept for the interface
         self.imports = tuple(imports)
         # A new actor is a new Python process on its node: creating one may take
         # the step deadline plus that start-up.
-        self.create_timeout = (SCHEDULE_TIMEOUT_SECONDS if create_timeout is None
-                               else create_timeout + ACTOR_START_SECONDS)
+        self.create_timeout = (
+            SCHEDULE_TIMEOUT_SECONDS
+            if create_timeout is None
+            else create_timeout + ACTOR_START_SECONDS
+        )
         self.options = {} if env_num_cpus is None else {"num_cpus": env_num_cpus}
         if resources:
             self.options["resources"] = dict(resources)
@@ -220,8 +246,12 @@ class RayBackend:
         where = address or "a local Ray started here"
         try:
             if address is None:  # a Ray of our own, stopped with us
-                ray.init(address="local", include_dashboard=False, log_to_driver=False,
-                         logging_level=logging.WARNING)
+                ray.init(
+                    address="local",
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.WARNING,
+                )
             else:
                 ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         except Exception as error:  # a missing ray[client], no cluster there, a bad address
@@ -251,8 +281,9 @@ class RayBackend:
         description = self._built(actor, spec_id, actor.make.remote(spec_id, kwargs))
         return RemoteEnv(actor, spec_id, description)
 
-    def make_vec(self, env_id: Any, num_envs: int, mode: str | None,
-                 kwargs: Any = None) -> tuple[VectorEnv, str]:
+    def make_vec(
+        self, env_id: Any, num_envs: int, mode: str | None, kwargs: Any = None
+    ) -> tuple[VectorEnv, str]:
         spec_id, mode, kwargs = catalog.checked_vec(env_id, mode, kwargs)
         self._refuse_if_full()
         actor = EnvActor.options(**self.options).remote(self.imports)
@@ -271,7 +302,9 @@ class RayBackend:
         if short:
             raise errors.TooManyEnvs(
                 f"The Ray cluster has too little {', '.join(short)} free for another "
-                "environment; close some first", retry_after=FULL_RETRY_AFTER_SECONDS)
+                "environment; close some first",
+                retry_after=FULL_RETRY_AFTER_SECONDS,
+            )
 
     def _built(self, actor, spec_id: str, reference) -> tuple:
         """The description the actor answers once it has built its env, or the error."""
@@ -282,7 +315,8 @@ class RayBackend:
             raise errors.TooManyEnvs(
                 f"No Ray node built {spec_id} within {self.create_timeout:g} s (the cluster "
                 "is full, or the environment is slow to build); close some first",
-                retry_after=FULL_RETRY_AFTER_SECONDS)
+                retry_after=FULL_RETRY_AFTER_SECONDS,
+            )
         except RayActorError:
             ray.kill(actor)
             raise errors.EnvProcessDied(f"The process building {spec_id} died")

@@ -31,8 +31,10 @@ def check_engine(engine: EngineConfig) -> None:
         try:
             import granian  # noqa: F401
         except ImportError as error:
-            raise ConfigError(f"--engine granian needs granian, which is not installed here "
-                              f"({error}): pip install '{GRANIAN_EXTRA}'") from None
+            raise ConfigError(
+                f"--engine granian needs granian, which is not installed here "
+                f"({error}): pip install '{GRANIAN_EXTRA}'"
+            ) from None
 
 
 def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> None:
@@ -67,11 +69,14 @@ def check_port(listen: str, port: int) -> int:
 
 def bind_error(listen: str, port: int, error: OSError) -> ConfigError:
     if error.errno == errno.EADDRINUSE:
-        return PortInUse(f"{listen}:{port} is already in use: stop what listens there, "
-                         "or pick another port (-p PORT, 0 for any free one)")
+        return PortInUse(
+            f"{listen}:{port} is already in use: stop what listens there, "
+            "or pick another port (-p PORT, 0 for any free one)"
+        )
     if error.errno == errno.EACCES:
-        return PortInUse(f"{listen}:{port}: permission denied (ports below 1024 need root); "
-                         "pick another port")
+        return PortInUse(
+            f"{listen}:{port}: permission denied (ports below 1024 need root); pick another port"
+        )
     return ConfigError(f"cannot listen on {listen}:{port}: {error.strerror or error}")
 
 

@@ -53,20 +53,33 @@ def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> Non
     fits = raise_open_files_limit(engine.connection_limit or MOST_CONNECTIONS)
     limit = engine.connection_limit or min(fits, MOST_CONNECTIONS)
     if limit > fits:
-        raise OSError(f"--connection-limit {limit} needs {limit} open files and this process "
-                      f"may open about {fits}: raise the hard limit (ulimit -Hn, LimitNOFILE=) "
-                      "or lower --connection-limit")
+        raise OSError(
+            f"--connection-limit {limit} needs {limit} open files and this process "
+            f"may open about {fits}: raise the hard limit (ulimit -Hn, LimitNOFILE=) "
+            "or lower --connection-limit"
+        )
     server = EmbeddedServer(
-        target="gym_http_server", address=host, port=port, interface=Interfaces.WSGI,
-        workers=1, blocking_threads=engine.threads, backlog=BACKLOG, backpressure=limit,
+        target="gym_http_server",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=engine.threads,
+        backlog=BACKLOG,
+        backpressure=limit,
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(header_read_timeout=int(engine.read_seconds * 1000)),
-        log_level=granian_level(), log_dictconfig=LOGGING,
+        log_level=granian_level(),
+        log_dictconfig=LOGGING,
     )
     app = service.app()
     service.on_shutdown_request(server.signal_handler_interrupt)
-    ready = threading.Thread(target=announce_when_listening, args=(listen, host, port),
-                             name="gym-http-announce", daemon=True)
+    ready = threading.Thread(
+        target=announce_when_listening,
+        args=(listen, host, port),
+        name="gym-http-announce",
+        daemon=True,
+    )
     ready.start()
     AbstractServer.serve(server, target_loader=lambda target: app)
 

@@ -50,14 +50,21 @@ BACKLOG = 4096
 # Connections accepted in one turn of the loop, at most.
 ACCEPT_BATCH = 256
 
-FULL_BODY = orjson.dumps({"message": "the server holds as many connections as it may "
-                          "(--connection-limit); retry shortly", "code": ServerFull.code})
+FULL_BODY = orjson.dumps(
+    {
+        "message": "the server holds as many connections as it may "
+        "(--connection-limit); retry shortly",
+        "code": ServerFull.code,
+    }
+)
 # What the app's security middleware adds, on waitress's own answers too.
 ENGINE_HEADERS = [*SECURITY_HEADERS.items(), ("Content-Security-Policy", FRAMING)]
-FULL_RESPONSE = (f"HTTP/1.1 {ServerFull.status}\r\nContent-Type: application/json\r\n"
-                 + "".join(f"{name}: {value}\r\n" for name, value in ENGINE_HEADERS)
-                 + "Retry-After: 1\r\nConnection: close\r\n"
-                 f"Content-Length: {len(FULL_BODY)}\r\n\r\n").encode() + FULL_BODY
+FULL_RESPONSE = (
+    f"HTTP/1.1 {ServerFull.status}\r\nContent-Type: application/json\r\n"
+    + "".join(f"{name}: {value}\r\n" for name, value in ENGINE_HEADERS)
+    + "Retry-After: 1\r\nConnection: close\r\n"
+    f"Content-Length: {len(FULL_BODY)}\r\n\r\n"
+).encode() + FULL_BODY
 
 
 class OneSendTask(WSGITask):
@@ -66,8 +73,14 @@ class OneSendTask(WSGITask):
     call less for the server and one segment less for the client to wait on."""
 
     def write(self, data):
-        if (self.wrote_header or not data or not self.has_body or self.chunked_response
-                or self.content_length != len(data) or not self.complete):
+        if (
+            self.wrote_header
+            or not data
+            or not self.has_body
+            or self.chunked_response
+            or self.content_length != len(data)
+            or not self.complete
+        ):
             return super().write(data)
         head = self.build_response_header()
         self.wrote_header = True
@@ -169,8 +182,9 @@ def edge(server, read_timeout: float) -> None:
     for candidate in [server, *getattr(server, "map", {}).values()]:
         if isinstance(candidate, BaseWSGIServer):
             candidate.channel_class = EdgeChannel
-            candidate.__class__ = type(f"Edge{type(candidate).__name__}",
-                                       (EdgeServer, type(candidate)), {})
+            candidate.__class__ = type(
+                f"Edge{type(candidate).__name__}", (EdgeServer, type(candidate)), {}
+            )
             candidate.read_timeout = read_timeout
 
 
@@ -179,19 +193,30 @@ def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> Non
     fits = raise_open_files_limit(limit)
     if fits < limit:
         if engine.connection_limit:
-            raise OSError(f"--connection-limit {limit} needs {limit} open files and this "
-                          f"process may open about {fits}: raise the hard limit "
-                          "(ulimit -Hn, LimitNOFILE=) or lower --connection-limit")
-        log.warning("the open-files limit holds %d connections, not %d: more clients wait "
-                    "with a 503 (raise the hard limit to hold more)", fits, limit)
+            raise OSError(
+                f"--connection-limit {limit} needs {limit} open files and this "
+                f"process may open about {fits}: raise the hard limit "
+                "(ulimit -Hn, LimitNOFILE=) or lower --connection-limit"
+            )
+        log.warning(
+            "the open-files limit holds %d connections, not %d: more clients wait "
+            "with a 503 (raise the hard limit to hold more)",
+            fits,
+            limit,
+        )
         limit = max(fits, 1)
     try:
         server = waitress.create_server(
-            service.app(), host=listen, port=port, threads=engine.threads,
+            service.app(),
+            host=listen,
+            port=port,
+            threads=engine.threads,
             ident="gym-http-server",
             max_request_body_size=service.config.max_body_bytes * BODY_FACTOR,
-            clear_untrusted_proxy_headers=True, asyncore_use_poll=True,
-            connection_limit=limit, channel_timeout=IDLE_TIMEOUT_SECONDS,
+            clear_untrusted_proxy_headers=True,
+            asyncore_use_poll=True,
+            connection_limit=limit,
+            channel_timeout=IDLE_TIMEOUT_SECONDS,
             cleanup_interval=max(1, min(30, int(engine.read_seconds / 2))),
             backlog=BACKLOG,
         )

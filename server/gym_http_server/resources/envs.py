@@ -126,11 +126,16 @@ def decode_action(instance: Instance, data) -> object:
     except spaces.Unsupported:
         raise UnsupportedSpace(f"Actions of {type(space).__name__} spaces cannot be sent over HTTP")
     except ValueError as error:
-        raise refused(data, f"Action is not an element of the action space {space}"
-                            f"{_where(space, data)}: {error}")
+        raise refused(
+            data,
+            f"Action is not an element of the action space {space}{_where(space, data)}: {error}",
+        )
     if not spaces.member(space, action):
-        raise refused(data, f"Action {params.echo_json(data)} is outside the action space {space}"
-                            f"{_where(space, data)}")
+        raise refused(
+            data,
+            f"Action {params.echo_json(data)} is outside the action space {space}"
+            f"{_where(space, data)}",
+        )
     return action
 
 

@@ -36,8 +36,10 @@ class GroupCollection:
         self.parts.kwargs_policy.check(env_id, kwargs)
         table = self.parts.table
         if count > table.max_envs:
-            raise TooManyEnvs(f"A group of {count} is larger than this server's limit of "
-                              f"{table.max_envs} environments")
+            raise TooManyEnvs(
+                f"A group of {count} is larger than this server's limit of "
+                f"{table.max_envs} environments"
+            )
         table.capacity.check(count)  # before building any of them
         envs = []
         try:
@@ -50,8 +52,7 @@ class GroupCollection:
         group = add_group(table, env_id, envs, seed=seed, kwargs=kwargs)
         ids = [instance.instance_id for instance in group]
         try:
-            resp.media = {"instance_ids": ids,
-                          **reset_all(self.parts, ids, seed, options, timeout)}
+            resp.media = {"instance_ids": ids, **reset_all(self.parts, ids, seed, options, timeout)}
         except BaseException:
             for instance_id in ids:
                 close_quietly(table, instance_id)
@@ -67,10 +68,14 @@ class GroupReset:
     def on_post(self, req, resp):
         body = params.read_object(req)
         ids = params.required(body, "instance_ids")
-        if (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)
-                or len(set(ids)) != len(ids)):
+        if (
+            not isinstance(ids, list)
+            or not all(isinstance(i, str) for i in ids)
+            or len(set(ids)) != len(ids)
+        ):
             raise InvalidParameter(
-                "Parameter 'instance_ids' must be an array of distinct instance ids")
+                "Parameter 'instance_ids' must be an array of distinct instance ids"
+            )
         seed = params.seed_param(body)
         options = params.typed(body, "options", "object")
         timeout = params.deadline(body, self.parts.config.step_timeout)
@@ -80,8 +85,9 @@ class GroupReset:
         resp.media = reset_all(self.parts, ids, seed, options, timeout)
 
 
-def reset_all(parts: Parts, ids: list[str], seed: int | None, options: dict | None,
-              timeout: float | None) -> dict:
+def reset_all(
+    parts: Parts, ids: list[str], seed: int | None, options: dict | None, timeout: float | None
+) -> dict:
     observations, infos = [], []
     for instance_id in ids:
         with parts.table.use(instance_id) as instance:

@@ -15,8 +15,10 @@ from openapi_ui_bundles import swagger_ui
 from ..errors import UnknownStaticFile
 
 # Swagger UI 5 (OpenAPI 3.1); inline styles are how it lays out the operations.
-CSP = ("default-src 'self'; img-src 'self' blob: data:; "
-       "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; "
+    "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'"
+)
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -36,7 +38,7 @@ def static_files() -> dict[str, bytes]:
 
 
 def media_type(name: str) -> str:
-    return MEDIA_TYPES[name[name.rindex("."):]]
+    return MEDIA_TYPES[name[name.rindex(".") :]]
 
 
 class Page:

@@ -33,14 +33,18 @@ class MonitorStart:
             folder = self.parts.data_root.resolve(directory)
             self.prepare(folder, directory, instance.env_id, force=force, resume=resume)
             self.parts.data_root.make(folder)
-            recording = monitor.Recording(instance.env, folder, instance.env_id, video,
-                                          shown_as=self.parts.data_root.relative(folder))
+            recording = monitor.Recording(
+                instance.env,
+                folder,
+                instance.env_id,
+                video,
+                shown_as=self.parts.data_root.relative(folder),
+            )
             instance.start_recording(recording)
             log.info("instance %s records into %r", instance_id, folder)
         resp.status = falcon.HTTP_204
 
-    def prepare(self, folder, directory: str, env_id: str, *, force: bool,
-                resume: bool) -> None:
+    def prepare(self, folder, directory: str, env_id: str, *, force: bool, resume: bool) -> None:
         """gym's Monitor rules: a folder holding a recording needs force or resume,
         and resume adds only to a recording of the same environment (one
         recording, one env: upload reads it so)."""
@@ -52,14 +56,14 @@ class MonitorStart:
                 raise errors.RecordingExists(
                     f"'{errors.echo(directory)}' holds a recording of "
                     f"{', '.join(sorted(map(repr, others)))}, not {env_id!r}: resume adds only "
-                    "to a recording of the same environment; pass \"force\": true to replace "
+                    'to a recording of the same environment; pass "force": true to replace '
                     "it, or record into another folder"
                 )
             return
         if not force:
             raise errors.RecordingExists(
                 f"'{errors.echo(directory)}' already holds a recording: pass \"force\": true "
-                "to delete it, or \"resume\": true to add to it"
+                'to delete it, or "resume": true to add to it'
             )
         if folder in self.parts.table.recording_directories():
             raise errors.RecordingInProgress(
@@ -74,13 +78,13 @@ def check_can_film(instance: Instance, video) -> None:
     if instance.env.render_mode != "rgb_array":
         raise errors.VideoNeedsRgbArray(
             f"Video needs frames: create the instance with render_mode 'rgb_array' "
-            f"(POST /v1/envs/ {{\"env_id\": \"{instance.env_id}\", \"render_mode\": "
-            "\"rgb_array\"}), or pass \"video_callable\": false"
+            f'(POST /v1/envs/ {{"env_id": "{instance.env_id}", "render_mode": '
+            '"rgb_array"}), or pass "video_callable": false'
         )
     if not monitor.video_available():
         raise errors.VideoUnavailable(
             "This server cannot write video: install gym-http-server[video] (moviepy) on it, "
-            "or pass \"video_callable\": false"
+            'or pass "video_callable": false'
         )
 
 
@@ -115,8 +119,14 @@ class Upload:
             )
         run = read_recording(folder, training_dir)
         run_id, created = self.parts.results.add(
-            run, training_dir=self.parts.data_root.relative(folder), api_key=api_key,
+            run,
+            training_dir=self.parts.data_root.relative(folder),
+            api_key=api_key,
             algorithm_id=algorithm_id,
         )
-        resp.media = {"run_id": run_id, "created": created, "env_id": run.env_id,
-                      "episodes": len(run.episode_rewards)}
+        resp.media = {
+            "run_id": run_id,
+            "created": created,
+            "env_id": run.env_id,
+            "episodes": len(run.episode_rewards),
+        }

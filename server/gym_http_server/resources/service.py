@@ -17,9 +17,15 @@ class Health:
 
     def on_get(self, req, resp):
         capacity = self.parts.table.capacity
-        resp.media = {"status": "ok", "version": __version__, "envs": len(self.parts.table),
-                      "vector_envs": len(self.parts.vectors), "sub_envs": capacity.used,
-                      "max_envs": capacity.max_envs, "broken_envs": self.parts.broken_count()}
+        resp.media = {
+            "status": "ok",
+            "version": __version__,
+            "envs": len(self.parts.table),
+            "vector_envs": len(self.parts.vectors),
+            "sub_envs": capacity.used,
+            "max_envs": capacity.max_envs,
+            "broken_envs": self.parts.broken_count(),
+        }
 
 
 class MetricsText:

@@ -120,8 +120,7 @@ class VectorStep:
         timeout = params.deadline(body, self.parts.config.step_timeout)
         with self.parts.vectors.use(vector_id) as batch:
             actions = batch.decode_actions(body.get("actions"))
-            observations, rewards, terminations, truncations, infos = batch.step(actions,
-                                                                                 timeout)
+            observations, rewards, terminations, truncations, infos = batch.step(actions, timeout)
             resp.media = {
                 "observations": spaces.encode(batch.env.observation_space, observations),
                 "rewards": to_wire(rewards),
