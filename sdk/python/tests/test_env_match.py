@@ -26,6 +26,7 @@ JSON_CANNOT_CARRY = {
     "Pendulum-v1": "its reward is a numpy float64",
     "Taxi-v4": "its info holds a numpy array (action_mask)",
     "GymHttpTest/AllSpaces-v0": "its Dict observation holds a numpy int64, its info numpy scalars",
+    "GymHttpTest/GraphOneOf-v0": "its OneOf observation holds numpy int64 scalars",
 }
 
 
