@@ -9,33 +9,16 @@ ratio; writes no results file (`make bench` owns those).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import statistics
 import time
-from urllib.parse import urlsplit
+
+from loops import Client
 
 from gym_http_server.testing import running_server
 
 
-class Session:
-    """One keep-alive connection to one server."""
-
-    def __init__(self, url: str) -> None:
-        address = urlsplit(url)
-        self.connection = http.client.HTTPConnection(address.hostname, address.port)
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body)
-        self.connection.request(method, path, data, {"Content-Type": "application/json"})
-        response = self.connection.getresponse()
-        payload = response.read()
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status} {payload!r}")
-        return json.loads(payload) if payload else {}
-
-
-def group(session: Session, count: int, seed: int) -> tuple[float, list[str]]:
+def group(session: Client, count: int, seed: int) -> tuple[float, list[str]]:
     start = time.perf_counter()
     answer = session.call(
         "POST", "/v1/env_groups/", {"env_id": "CartPole-v1", "count": count, "seed": seed}
@@ -46,7 +29,7 @@ def group(session: Session, count: int, seed: int) -> tuple[float, list[str]]:
     return seconds, answer["instance_ids"]
 
 
-def round_trips(session: Session, count: int, seed: int) -> tuple[float, list[str]]:
+def round_trips(session: Client, count: int, seed: int) -> tuple[float, list[str]]:
     ids, first = [], None
     start = time.perf_counter()
     for _ in range(count):
@@ -58,7 +41,7 @@ def round_trips(session: Session, count: int, seed: int) -> tuple[float, list[st
     return time.perf_counter() - start, ids
 
 
-def close(session: Session, ids: list[str]) -> None:
+def close(session: Client, ids: list[str]) -> None:
     for instance in ids:
         session.call("DELETE", f"/v1/envs/{instance}")
 
@@ -69,7 +52,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=64)
     args = parser.parse_args()
     with running_server("--max-envs", str(2 * args.count)) as url:
-        session = Session(url)
+        session = Client(url)
         grouped, separate = [], []
         for seed in range(args.rounds):
             seconds, ids = group(session, args.count, seed)

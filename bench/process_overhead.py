@@ -9,33 +9,15 @@ ratio; writes no results file (`make bench` owns those).
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import statistics
 import time
-from urllib.parse import urlsplit
+
+from loops import Client
 
 from gym_http_server.testing import running_server
 
 
-class Session:
-    """One keep-alive connection to one server."""
-
-    def __init__(self, url: str) -> None:
-        address = urlsplit(url)
-        self.connection = http.client.HTTPConnection(address.hostname, address.port)
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body)
-        self.connection.request(method, path, data, {"Content-Type": "application/json"})
-        response = self.connection.getresponse()
-        payload = response.read()
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status} {payload!r}")
-        return json.loads(payload) if payload else {}
-
-
-def steps_per_second(session: Session, calls: int) -> float:
+def steps_per_second(session: Client, calls: int) -> float:
     instance = session.call("POST", "/v1/envs/", {"env_id": "CartPole-v1"})["instance_id"]
     session.call("POST", f"/v1/envs/{instance}/reset/", {})
     start = time.perf_counter()
@@ -47,7 +29,7 @@ def steps_per_second(session: Session, calls: int) -> float:
     return rate
 
 
-def creates_per_second(session: Session, creates: int) -> float:
+def creates_per_second(session: Client, creates: int) -> float:
     start = time.perf_counter()
     for _ in range(creates):
         instance = session.call("POST", "/v1/envs/", {"env_id": "CartPole-v1"})["instance_id"]
@@ -66,7 +48,7 @@ def main() -> None:
         running_server("--log-level", "warning") as default_url,
         running_server("--log-level", "warning", "--backend", "process") as process_url,
     ):
-        sessions = {"default": Session(default_url), "process": Session(process_url)}
+        sessions = {"default": Client(default_url), "process": Client(process_url)}
         for _ in range(args.rounds):
             for name, session in sessions.items():
                 rates.setdefault(f"step, {name}", []).append(steps_per_second(session, args.calls))
