@@ -75,9 +75,11 @@ $(SHIMMY_VENV)/.ready: server/pyproject.toml
 		|| echo "shimmy[gym-v26] could not be installed (see $(SHIMMY_VENV)/install.log)"
 
 # The server's tests use the conformance fixture environment (gym_http_conformance.allspaces).
+# The two longest stages run their tests on two pytest-xdist workers: most
+# of a test is waiting on a server it started, so two keep both cores busy.
 test-server: $(VENV)/.conformance $(SHIMMY_VENV)/.ready
 	GYM_HTTP_SHIMMY_PYTHON=$(abspath $(SHIMMY_VENV))/bin/python \
-		$(PYTEST) -rs server/tests --ignore=server/tests/test_ray.py --ignore=server/tests/test_ray_cluster.py
+		$(PYTEST) -n 2 -rs server/tests --ignore=server/tests/test_ray.py --ignore=server/tests/test_ray_cluster.py
 
 # The Ray backend (--backend ray, the `ray` extra): its own tests (actors,
 # a killed actor's coded error, nothing left after SIGTERM, the conformance
@@ -117,7 +119,7 @@ endif
 # Case files, the runner against the reference server and broken servers,
 # schemathesis and hypothesis fuzzing (bounded).
 test-conformance: $(VENV)/.conformance
-	$(PYTEST) conformance/tests
+	$(PYTEST) -n 2 conformance/tests
 
 # torch is pinned: its CPU wheel is on disk, an unpinned one is a multi-GB CUDA build.
 $(VENV)/.sdk-python: $(VENV)/.conformance sdk/python/pyproject.toml
