@@ -216,6 +216,16 @@ def create_body(
     return body
 
 
+def reset_body(seed: Any = None, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The seed and options of a reset (one instance, a group or a batch): only those given."""
+    body: dict[str, Any] = {}
+    if seed is not None:
+        body["seed"] = seed
+    if options is not None:
+        body["options"] = dict(options)
+    return body
+
+
 def default_headers(token: str | None) -> dict[str, str]:
     """Sent with every request; the token falls back to ``$GYM_HTTP_TOKEN``, then
     ``$GYM_HTTP_SERVER_TOKEN``, so that one variable serves server and client."""
@@ -310,11 +320,7 @@ class Endpoints:
         options: Mapping[str, Any] | None = None,
     ) -> Any:
         """Reset each instance with one seed and options: ``{observations, infos}``."""
-        body: dict[str, Any] = {"instance_ids": list(instance_ids)}
-        if seed is not None:
-            body["seed"] = seed
-        if options is not None:
-            body["options"] = dict(options)
+        body = {"instance_ids": list(instance_ids), **reset_body(seed, options)}
         return self._call("POST", "/v1/env_groups/reset/", body)
 
     def json_schema(self, instance_id: str, space: str = "action") -> Any:
@@ -339,12 +345,7 @@ class Endpoints:
     def reset_env(
         self, instance_id: str, *, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> Any:
-        body: dict[str, Any] = {}
-        if seed is not None:
-            body["seed"] = seed
-        if options is not None:
-            body["options"] = dict(options)
-        return self._call("POST", f"/v1/envs/{instance_id}/reset/", body)
+        return self._call("POST", f"/v1/envs/{instance_id}/reset/", reset_body(seed, options))
 
     def step_env(self, instance_id: str, action: Any, *, render: bool = False) -> Any:
         body = {"action": action, "render": render}
@@ -474,12 +475,7 @@ class Endpoints:
     def reset_vector_env(
         self, vector_id: str, *, seed: Any = None, options: Mapping[str, Any] | None = None
     ) -> Any:
-        body: dict[str, Any] = {}
-        if seed is not None:
-            body["seed"] = seed
-        if options is not None:
-            body["options"] = dict(options)
-        return self._call("POST", f"/v1/vector_envs/{vector_id}/reset/", body)
+        return self._call("POST", f"/v1/vector_envs/{vector_id}/reset/", reset_body(seed, options))
 
     def step_vector_env(self, vector_id: str, actions: Any) -> Any:
         return self._call("POST", f"/v1/vector_envs/{vector_id}/step/", {"actions": actions})
