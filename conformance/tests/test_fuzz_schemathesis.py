@@ -256,6 +256,7 @@ def test_engine_run_with_live_ids_finds_nothing(answers, live_ids, fuzz_referenc
                 failures += [
                     (
                         event.recorder.label,
+                        case.operation.label,
                         check.name,
                         check.failure_info.failure.title,
                         repr(case.body)[:200],

@@ -149,3 +149,18 @@ def test_schemas_use_only_known_keywords(spec):
 
     for name, schema in spec["components"]["schemas"].items():
         walk(schema, name)
+
+
+def test_a_body_reads_the_same_in_msgpack_as_in_json(spec):
+    """The server decodes both into one value before it reads it, so where
+    an operation takes both, one schema describes both."""
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            content = (
+                operation.get("requestBody", {}).get("content", {})
+                if method != "parameters"
+                else {}
+            )
+            if {"application/json", "application/msgpack"} <= content.keys():
+                json_schema = content["application/json"]["schema"]
+                assert content["application/msgpack"]["schema"] == json_schema, (path, method)
