@@ -15,6 +15,8 @@ One results file per section (bench/results/<section>.json, see record.py):
 - ``batches``: batches of 1 to 1024 CartPoles (``POST /v1/vector_envs/``), one
   request per batched step over JSON and msgpack, in env-steps/s, against one
   in-process CartPole and the same ``gymnasium.make_vec`` in-process;
+- ``groups``: a group of 64 same-seed CartPoles created and reset in one
+  request (``POST /v1/env_groups/``) against 64 create+reset round trips;
 - ``ray``: a CartPole step on ``--backend ray`` against the default backend
   next to it, and 2 clients each stepping its own CPU-heavy env (bench/burnenv.py)
   on each backend;
@@ -34,6 +36,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+import groups
 import numpy as np
 import record
 import sections
@@ -48,7 +51,7 @@ from loops import (
     local_stepper,
     per_second,
 )
-from sections import BATCH_SIZES, FRAME_BATCH
+from sections import BATCH_SIZES, FRAME_BATCH, GROUP_SIZE
 
 from gym_http_server.testing import running_server
 
@@ -136,6 +139,11 @@ def measure(args, image: tuple, peers: dict) -> dict[str, np.ndarray]:
             for name, stepper in peers.items():
                 rows[name] = (stepper, args.calls)
             interleaved(rows, args.rounds, rates)
+        session = Client(url)
+        for seed in range(args.rounds):
+            one, many = groups.one_round(session, GROUP_SIZE, seed)
+            rates.setdefault(f"group of {GROUP_SIZE}", []).append(1 / one)
+            rates.setdefault(f"{GROUP_SIZE} create+reset round trips", []).append(1 / many)
         for _ in range(args.rounds):
             for clients in (1, 4, 16):
                 rates.setdefault(f"{clients} concurrent clients", []).append(

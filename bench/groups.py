@@ -1,7 +1,8 @@
 """A group of same-seed CartPoles in one request against the same number of
 create+reset round trips, round by round, in one run against one server.
 Checks that the group's observations are identical, prints medians and the
-ratio; writes no results file (`make bench` owns those).
+ratio; writes no results file (`make bench` measures the same rounds into
+its ``groups`` section).
 
     .venv/bin/python bench/groups.py [--rounds 5] [--count 64]
 """
@@ -46,6 +47,16 @@ def close(session: Client, ids: list[str]) -> None:
         session.call("DELETE", f"/v1/envs/{instance}")
 
 
+def one_round(session: Client, count: int, seed: int) -> tuple[float, float]:
+    """Seconds for a group of ``count``, then for ``count`` create+reset round
+    trips, each closed before the next is timed."""
+    seconds, ids = group(session, count, seed)
+    close(session, ids)
+    separate, ids = round_trips(session, count, seed)
+    close(session, ids)
+    return seconds, separate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -55,12 +66,9 @@ def main() -> None:
         session = Client(url)
         grouped, separate = [], []
         for seed in range(args.rounds):
-            seconds, ids = group(session, args.count, seed)
-            grouped.append(seconds)
-            close(session, ids)
-            seconds, ids = round_trips(session, args.count, seed)
-            separate.append(seconds)
-            close(session, ids)
+            one, many = one_round(session, args.count, seed)
+            grouped.append(one)
+            separate.append(many)
     one, many = statistics.median(grouped), statistics.median(separate)
     print(
         json.dumps(

@@ -12,6 +12,7 @@ from record import series
 
 BATCH_SIZES = (1, 16, 64, 256, 1024)
 FRAME_BATCH = 8
+GROUP_SIZE = 64
 
 
 def build(
@@ -22,7 +23,7 @@ def build(
     held: dict | None = None,
 ) -> list[dict]:
     """The sections this run measured, each as keyword arguments of record.write."""
-    found = [single(rates), frames(rates, image_id), batches(rates)]
+    found = [single(rates), frames(rates, image_id), batches(rates), group_section(rates)]
     if "step JSON on Ray" in rates:
         found.append(ray(rates))
     if peers:
@@ -149,6 +150,25 @@ def batches(r) -> dict:
         "rows": rows,
         "ratios": ratios,
         "notes": "Env-steps/s are calls/s times the number of sub-envs.",
+    }
+
+
+def group_section(r) -> dict:
+    n = GROUP_SIZE
+    grouped, separate = r[f"group of {n}"], r[f"{n} create+reset round trips"]
+    rows = {
+        f"a group of {n}, one request": series(1000 / grouped, "ms"),
+        f"{n} create+reset round trips": series(1000 / separate, "ms"),
+    }
+    ratios = {f"group of {n} / {n} create+reset round trips, speed": ratio(grouped, separate)}
+    return {
+        "section": "groups",
+        "title": "Groups of same-seed copies",
+        "rows": rows,
+        "ratios": ratios,
+        "notes": f"{n} CartPole-v1 copies with one seed per round (POST /v1/env_groups/), "
+        f"against {n} POST /v1/envs/ and {n} resets with that seed on one keep-alive "
+        "connection; each group is closed before the round trips are timed.",
     }
 
 

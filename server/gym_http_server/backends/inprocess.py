@@ -12,6 +12,7 @@ finish in time are kept for the next call.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -117,7 +118,13 @@ class GuardedEnv(gym.Env):
         self.inner = env
         self.guard = guard
         self.action_space, self.observation_space = env.action_space, env.observation_space
-        self.render_mode, self.metadata, self.spec = env.render_mode, env.metadata, env.spec
+        self.render_mode, self.metadata = env.render_mode, env.metadata
+
+    @functools.cached_property
+    def spec(self):
+        """Read when asked: a wrapped env's spec is rebuilt, deep copies
+        and all, on every read (a fifth of the cost of a create)."""
+        return self.inner.spec
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         return self.guard(lambda: self.inner.reset(seed=seed, options=options))

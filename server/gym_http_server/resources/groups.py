@@ -43,8 +43,9 @@ class GroupCollection:
         table.capacity.check(count)  # before building any of them
         envs = []
         try:
-            for _ in range(count):
-                envs.append(self.parts.backend.make(env_id, render_mode, kwargs))
+            for index in range(count):
+                copy_kwargs = kwargs if index == 0 else unchecked(kwargs)
+                envs.append(self.parts.backend.make(env_id, render_mode, copy_kwargs))
         except BaseException:
             for env in envs:
                 env.close()
@@ -83,6 +84,14 @@ class GroupReset:
             with self.parts.table.use(instance_id):
                 pass
         resp.media = reset_all(self.parts, ids, seed, options, timeout)
+
+
+def unchecked(kwargs: dict) -> dict:
+    """The kwargs of a group's later copies. Gymnasium's passive env checker
+    inspects an environment's implementation on its first reset and step;
+    the group's first copy is checked, and copies of the same class with the
+    same kwargs would only repeat it (it is half the cost of a copy)."""
+    return {**kwargs, "disable_env_checker": True}
 
 
 def reset_all(
