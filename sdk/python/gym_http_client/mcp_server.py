@@ -2,8 +2,9 @@
 
 ``gym-http-mcp --server URL`` serves the Model Context Protocol over stdio
 (what an MCP client launches); ``--http PORT`` serves it over streamable HTTP
-instead. Built on the ``mcp`` SDK's ``MCPServer``; install with
-``pip install 'gym-http-client[mcp]'``.
+instead, asking its clients for the token it holds (``GYM_HTTP_TOKEN``).
+Built on the ``mcp`` SDK's ``MCPServer``; install with ``pip install
+'gym-http-client[mcp]'``.
 
 It lives in the client package because it is a client: every tool is one call
 to the REST API, so it runs wherever the agent runs and needs none of the
@@ -25,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hmac
 import json
 import os
+import sys
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -220,7 +223,59 @@ def main(argv: list[str] | None = None) -> None:
     if args.http is None:
         server.run("stdio")
     else:
-        server.run("streamable-http", host=args.host, port=args.http)
+        serve_http(server, args.host, args.http, token)
+
+
+def serve_http(server: MCPServer, host: str, port: int, token: str | None) -> None:
+    """Streamable HTTP at ``/mcp``. This server calls the gym-http-server
+    with ``token``, so it must not lend it to whoever reaches its port: with
+    a token, every MCP request must carry the same one (``Authorization:
+    Bearer``), as every API call to the gym-http-server must."""
+    import uvicorn
+
+    app = server.streamable_http_app(host=host)
+    if token:
+        app = RequireBearer(app, token)
+    elif host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"gym-http-mcp: serving {host} without a token: anyone who can reach port "
+            f"{port} can create and step environments (set GYM_HTTP_TOKEN)",
+            file=sys.stderr,
+        )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+class RequireBearer:
+    """ASGI middleware: HTTP requests without ``Authorization: Bearer
+    <token>`` get the API's 401 (``{message, code: "unauthorized"}``)."""
+
+    def __init__(self, app, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not self.authorized(scope):
+            body = json.dumps(
+                {"message": "missing or wrong bearer token", "code": "unauthorized"}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"www-authenticate", b'Bearer realm="gym-http-mcp"'),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def authorized(self, scope) -> bool:
+        given = [value for name, value in scope["headers"] if name == b"authorization"]
+        return len(given) == 1 and hmac.compare_digest(given[0], self.expected)
 
 
 if __name__ == "__main__":

@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import httpx
+import httpx2
 import pytest
+
+from conftest import server_args
+from gym_http_server.testing import running_server
 
 mcp = pytest.importorskip(
     "mcp", reason="SKIPPED: the mcp extra is not installed (pip install 'gym-http-client[mcp]')"
 )
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
+from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 
 ARITHMETIC = "GymHttp/Arithmetic-v0"
 STEPS = 100
@@ -119,10 +129,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_an_agent_session_over_streamable_http(base_url):
+@contextmanager
+def mcp_over_http(base_url: str, token: str | None = None) -> Iterator[str]:
+    """``gym-http-mcp --http`` for the gym-http-server at ``base_url`` (with
+    ``GYM_HTTP_TOKEN`` set to ``token``); yields its /mcp URL."""
     port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k != "GYM_HTTP_TOKEN"}
+    if token:
+        environment["GYM_HTTP_TOKEN"] = token
     process = subprocess.Popen(
-        command(base_url, "--http", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command(base_url, "--http", str(port)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=environment,
     )
     try:
         deadline = time.monotonic() + 60
@@ -134,15 +153,45 @@ def test_an_agent_session_over_streamable_http(base_url):
             except OSError:
                 assert time.monotonic() < deadline, "gym-http-mcp --http did not listen"
                 time.sleep(0.2)
-
-        async def run():
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-                return await session(client)
-
-        assert asyncio.run(run())["episodes"] >= STEPS // 5
+        yield f"http://127.0.0.1:{port}/mcp"
     finally:
         process.terminate()
         try:
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_an_agent_session_over_streamable_http(base_url):
+    with mcp_over_http(base_url) as url:
+
+        async def run():
+            async with Client(url) as client:
+                return await session(client)
+
+        assert asyncio.run(run())["episodes"] >= STEPS // 5
+
+
+def test_over_http_with_a_token_mcp_clients_must_present_it_too():
+    """The MCP server acts with the gym-http-server's token; a client of its
+    own port without that token gets the API's 401, one with it a session."""
+    token = secrets.token_hex(16)
+    with running_server(*server_args("--token", token)) as base_url:
+        with mcp_over_http(base_url, token) as url:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+                refused = httpx.post(url, json={}, headers=headers, timeout=30)
+                assert refused.status_code == 401, headers
+                assert refused.json()["code"] == "unauthorized"
+                assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+
+            async def run():
+                authorized = httpx2.AsyncClient(
+                    headers={"Authorization": f"Bearer {token}"}, timeout=60
+                )
+                async with (
+                    authorized,
+                    Client(streamable_http_client(url, http_client=authorized)) as client,
+                ):
+                    return await session(client)
+
+            assert asyncio.run(run())["episodes"] >= STEPS // 5
