@@ -9,6 +9,13 @@ request, the step's buckets minus the floor's say what a step costs above it.
 A profiler slows the Python code it watches, so the shares matter more than
 the absolute microseconds, which are higher than without it.
 
+So each round first measures the same two phases with no profiler: the
+server process's CPU time per request (user and system, from the kernel),
+and of it the time inside the WSGI app (thread CPU time around each call):
+what is left is the engine's (waitress: reading, parsing, queueing to a
+worker thread, writing). These are the true microseconds above the floor;
+the profile says how they split by package.
+
 Writes bench/results/profile.json (a section like the bench's) and
 bench/results/profile.txt (the costliest functions of a step).
 """
@@ -67,18 +74,48 @@ def short(module: str) -> str:
     return path
 
 
+def time_the_app() -> list[int]:
+    """Make every app the server builds count its own thread CPU time (ns)
+    into the list returned, one item: the app's share of a request."""
+    from gym_http_server.service import Service
+
+    spent = [0]
+    build = Service.app
+
+    def timed_app(service):
+        app = build(service)
+
+        def timed(environ, start_response):
+            started = time.thread_time_ns()
+            try:
+                return app(environ, start_response)
+            finally:
+                spent[0] += time.thread_time_ns() - started
+
+        return timed
+
+    Service.app = timed_app
+    return spent
+
+
 def serve(port: int) -> None:
-    """The server under yappi; stdin says when to profile ('start', 'stop N')."""
+    """The server under yappi; stdin says when to profile ('start', 'stop N')
+    and when to report CPU times ('cpu')."""
     import yappi
 
     from gym_http_server.cli import main as server_main
 
     yappi.set_clock_type("cpu")
+    app_ns = time_the_app()
 
     def control() -> None:
         for line in sys.stdin:
             command = line.split()
-            if command[0] == "start":
+            if command[0] == "cpu":
+                times = os.times()
+                cpu = {"process": times.user + times.system, "app": app_ns[0] / 1e9}
+                print(json.dumps(cpu), flush=True)
+            elif command[0] == "start":
                 yappi.clear_stats()
                 yappi.start(builtins=True, profile_threads=True)
             else:
@@ -112,6 +149,23 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the profiled server did not start")
             time.sleep(0.2)
+
+
+def cpu_times(server: subprocess.Popen) -> dict:
+    server.stdin.write("cpu\n")
+    server.stdin.flush()
+    found = json.loads(server.stdout.readline())
+    assert server.stdout.readline().strip() == "ok"
+    return found
+
+
+def unprofiled(server: subprocess.Popen, fn, calls: int) -> dict:
+    """Server CPU µs per call, in all and in the app, with no profiler running."""
+    before = cpu_times(server)
+    for i in range(calls):
+        fn(i)
+    after = cpu_times(server)
+    return {key: (after[key] - before[key]) * 1e6 / calls for key in before}
 
 
 def profiled(server: subprocess.Popen, fn, calls: int) -> dict:
@@ -153,7 +207,12 @@ def main() -> None:
             health.call("GET", "/healthz")
             step(i)
         phases: dict[str, list[dict]] = {"step": [], "floor": []}
+        plain: dict[str, list[dict]] = {"step": [], "floor": []}
         for _ in range(args.rounds):
+            plain["floor"].append(
+                unprofiled(server, lambda i: health.call("GET", "/healthz"), args.calls)
+            )
+            plain["step"].append(unprofiled(server, step, args.calls))
             phases["floor"].append(
                 profiled(server, lambda i: health.call("GET", "/healthz"), args.calls)
             )
@@ -161,10 +220,34 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
-    write(args, run, phases)
+    write(args, run, phases, plain)
 
 
-def write(args, run: dict, phases: dict) -> None:
+def unprofiled_rows(plain: dict) -> dict:
+    """Per request with no profiler: the server's CPU time, the app's share,
+    the engine's (the rest), for the step, the floor, and above the floor."""
+
+    def part(phase: str, where: str) -> list[float]:
+        if where == "engine":
+            return [r["process"] - r["app"] for r in plain[phase]]
+        return [r[where] for r in plain[phase]]
+
+    rows = {}
+    for where, label in (
+        ("process", "in all"),
+        ("app", "in the app (Falcon and below)"),
+        ("engine", "in the engine (waitress)"),
+    ):
+        step, floor = part("step", where), part("floor", where)
+        rows[f"no profiler: step, {label}"] = record.series(step, "µs")
+        rows[f"no profiler: GET /healthz, {label}"] = record.series(floor, "µs")
+        rows[f"no profiler: step above the floor, {label}"] = record.series(
+            [s - f for s, f in zip(step, floor, strict=True)], "µs"
+        )
+    return rows
+
+
+def write(args, run: dict, phases: dict, plain: dict) -> None:
     names = sorted(
         {name for found in phases["step"] + phases["floor"] for name in found["buckets"]}
     )
@@ -179,21 +262,29 @@ def write(args, run: dict, phases: dict) -> None:
         for name in names
     }
     order = sorted(names, key=lambda name: -sorted(above[name])[len(above[name]) // 2])
-    rows = {f"step above the floor: {name}": record.series(above[name], "µs") for name in order}
+    rows = unprofiled_rows(plain)
+    rows.update(
+        {
+            f"under yappi: step above the floor: {name}": record.series(above[name], "µs")
+            for name in order
+        }
+    )
     total = {phase: [sum(found["buckets"].values()) for found in phases[phase]] for phase in phases}
-    rows["step above the floor, in all"] = record.series(
+    rows["under yappi: step above the floor, in all"] = record.series(
         [s - f for s, f in zip(total["step"], total["floor"], strict=True)], "µs"
     )
-    rows["step, in all"] = record.series(total["step"], "µs")
-    rows["GET /healthz (the floor), in all"] = record.series(total["floor"], "µs")
+    rows["under yappi: step, in all"] = record.series(total["step"], "µs")
+    rows["under yappi: GET /healthz (the floor), in all"] = record.series(total["floor"], "µs")
     path = record.write(
         "profile",
         "Where a step's CPU time goes in the server",
         run,
         rows,
-        notes=f"Server CPU time per request under yappi, {args.calls} requests "
-        "per phase and round; a package's row is its own code's time "
-        "(callees in other packages are charged to them).",
+        notes=f"Server CPU time per request, {args.calls} requests per phase and "
+        "round, first with no profiler (the server process's CPU time from the "
+        "kernel; the app's, thread CPU time around each WSGI call), then under "
+        "yappi, where a package's row is its own code's time (callees in other "
+        "packages are charged to them) and every figure is inflated by the profiler.",
         directory=args.results,
     )
     top = phases["step"][len(phases["step"]) // 2]["top"]

@@ -21,6 +21,7 @@ import secrets
 from typing import Any
 
 import falcon
+import msgpack
 import numpy as np
 import orjson
 import ormsgpack
@@ -132,11 +133,18 @@ def _nesting_depth(value: Any) -> int:
 
 def msgpack_default(value: Any) -> Any:
     """Arrays, and numpy scalars as 0-d arrays, as ``MsgpackArray`` maps;
-    non-finite Python floats (``values.NonFinite``) as IEEE floats."""
+    non-finite Python floats (``values.NonFinite``) as IEEE floats; tuples
+    and subclasses of int, str, dict and list (an ``IntEnum`` in an info) as
+    their plain values."""
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in NUMERIC_KINDS:
         return array_to_msgpack(np.asarray(value))
     if isinstance(value, NonFinite):
         return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    for plain in (int, str, dict, list):
+        if isinstance(value, plain):
+            return plain(value)
     converted = to_jsonable(value)
     if type(converted) is type(value):
         return str(value)
@@ -158,7 +166,12 @@ def array_to_msgpack(array: np.ndarray) -> dict:
 
 
 def dump_msgpack(data: Any) -> bytes:
-    return ormsgpack.packb(data, default=msgpack_default)
+    """Answers are packed by ``msgpack``, requests read by ``ormsgpack``:
+    ormsgpack writes large binary values about ten times slower (a batch of 8
+    Pong frames, 806 KB: 510 µs against 66), and reads small maps faster.
+    Exact types only: a numpy float64 is a float subclass that must reach
+    ``msgpack_default`` to stay a 0-d array."""
+    return msgpack.packb(data, default=msgpack_default, strict_types=True)
 
 
 # A value no client can know, packed after the body: see load_msgpack.
