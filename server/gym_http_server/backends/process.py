@@ -31,6 +31,7 @@ from gymnasium.vector import VectorEnv
 
 from .. import catalog, deadlines, errors
 from .budget import Processes
+from .described import adopt, describe
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +68,10 @@ def serve(conn, imports: tuple[str, ...], memory_bytes: int | None) -> None:
         try:
             if command == "make":
                 env = catalog.build(*args)
-                value = (
-                    env.action_space,
-                    env.observation_space,
-                    env.render_mode,
-                    env.metadata,
-                    env.spec,
-                )
+                value = describe(env)
             elif command == "make_vec":
                 env = catalog.build_vec(*args)
-                value = (
-                    env.num_envs,
-                    env.action_space,
-                    env.observation_space,
-                    env.single_action_space,
-                    env.single_observation_space,
-                    env.render_mode,
-                    env.metadata,
-                    env.spec,
-                )
+                value = describe(env)
             elif command == "close":
                 if env is not None:
                     env.close()
@@ -194,13 +180,11 @@ class ProcessEnv(gym.Env):
         backend: ProcessBackend,
         worker: Worker,
         env_id: str,
-        description: tuple,
+        description: dict,
         processes: int,
     ) -> None:
         self.backend, self.worker, self.env_id, self.processes = backend, worker, env_id, processes
-        (self.action_space, self.observation_space, self.render_mode, self.metadata, self.spec) = (
-            description
-        )
+        adopt(self, description)
         self.closed = False
 
     def _call(self, command: str, *args, **kwargs):
@@ -231,20 +215,11 @@ class ProcessVectorEnv(VectorEnv):
         backend: ProcessBackend,
         worker: Worker,
         env_id: str,
-        description: tuple,
+        description: dict,
         processes: int,
     ) -> None:
         self.backend, self.worker, self.env_id, self.processes = backend, worker, env_id, processes
-        (
-            self.num_envs,
-            self.action_space,
-            self.observation_space,
-            self.single_action_space,
-            self.single_observation_space,
-            self.render_mode,
-            self.metadata,
-            self.spec,
-        ) = description
+        adopt(self, description)
         self.closed = False
 
     def _call(self, command: str, *args, **kwargs):
@@ -340,7 +315,7 @@ class ProcessBackend:
         self._wanted.set()
         return worker
 
-    def _built(self, worker: Worker, processes: int, what: str, command: str, *args) -> tuple:
+    def _built(self, worker: Worker, processes: int, what: str, command: str, *args) -> dict:
         try:
             return worker.call(what, self.create_timeout, command, *args)
         except BaseException:

@@ -27,6 +27,7 @@ from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 from .. import catalog, deadlines, errors
 from ..errors import BackendUnavailable
 from .budget import Processes
+from .described import adopt, describe
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +60,14 @@ class EnvActor:
             self.env = catalog.build(spec_id, kwargs)
         except errors.ApiError as error:
             return Refusal(error)
-        env = self.env
-        return env.action_space, env.observation_space, env.render_mode, env.metadata, env.spec
+        return describe(self.env)
 
     def make_vec(self, spec_id: str, num_envs: int, mode: str, kwargs: dict):
         try:
             self.env = catalog.build_vec(spec_id, num_envs, mode, kwargs)
         except errors.ApiError as error:
             return Refusal(error)
-        env = self.env
-        return (
-            env.num_envs,
-            env.action_space,
-            env.observation_space,
-            env.single_action_space,
-            env.single_observation_space,
-            env.render_mode,
-            env.metadata,
-            env.spec,
-        )
+        return describe(self.env)
 
     def reset(self, seed, options):
         return self.env.reset(seed=seed, options=options)
@@ -127,12 +117,10 @@ class ActorCalls:
 class RemoteEnv(ActorCalls, gym.Env):
     """A ``gym.Env`` whose environment runs in ``actor``."""
 
-    def __init__(self, actor, env_id: str, description: tuple) -> None:
+    def __init__(self, actor, env_id: str, description: dict) -> None:
         self.actor = actor
         self.env_id = env_id
-        (self.action_space, self.observation_space, self.render_mode, self.metadata, self.spec) = (
-            description
-        )
+        adopt(self, description)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         return self._call(self.actor.reset.remote(seed, options))
@@ -150,19 +138,10 @@ class RemoteEnv(ActorCalls, gym.Env):
 class RemoteVectorEnv(ActorCalls, VectorEnv):
     """A ``VectorEnv`` whose batch runs in ``actor``."""
 
-    def __init__(self, actor, env_id: str, description: tuple) -> None:
+    def __init__(self, actor, env_id: str, description: dict) -> None:
         self.actor = actor
         self.env_id = env_id
-        (
-            self.num_envs,
-            self.action_space,
-            self.observation_space,
-            self.single_action_space,
-            self.single_observation_space,
-            self.render_mode,
-            self.metadata,
-            self.spec,
-        ) = description
+        adopt(self, description)
         self.closed = False
 
     def reset(self, *, seed=None, options: dict | None = None):
@@ -306,7 +285,7 @@ class RayBackend:
                 retry_after=FULL_RETRY_AFTER_SECONDS,
             )
 
-    def _built(self, actor, spec_id: str, reference) -> tuple:
+    def _built(self, actor, spec_id: str, reference) -> dict:
         """The description the actor answers once it has built its env, or the error."""
         try:
             description = ray.get(reference, timeout=self.create_timeout)
