@@ -214,12 +214,22 @@ def test_waitress_internals_its_engine_uses_are_in_place():
     assert "self.set_socket_options(conn)" in accept and "self.fix_addr(addr)" in accept
     assert "self.channel_class(self, conn, addr, self.adj, map=self._map)" in accept
     assert callable(wasyncore.close_all) and callable(wasyncore.dispatcher.close)
+    # What the epoll loop (engines/waitress_epoll.py) relies on: the server runs
+    # self.asyncore.loop; events go through readwrite; a worker's changes to a
+    # channel end in a trigger pull, on the channel's own server.
+    assert "self.asyncore.loop(" in inspect.getsource(BaseWSGIServer.run)
+    assert callable(wasyncore.readwrite)
+    service = inspect.getsource(HTTPChannel.service)
+    assert service.rstrip().endswith("self.last_activity = time.time()")
+    assert "self.server.pull_trigger()" in service
+    assert "self.server.pull_trigger()" in inspect.getsource(HTTPChannel.write_soon)
     made = waitress.create_server(
         lambda env, start: [], host="127.0.0.1", port=0, asyncore_use_poll=True, connection_limit=5
     )
     try:
         assert isinstance(made, BaseWSGIServer) and made.channel_class is HTTPChannel
         assert isinstance(made._map, dict) and isinstance(made.active_channels, dict)
+        assert made.asyncore is wasyncore and made._fileno in made._map
         assert callable(made.trigger.pull_trigger)
         dispatcher = made.task_dispatcher
         assert isinstance(dispatcher.active_count, int) and len(dispatcher.queue) == 0

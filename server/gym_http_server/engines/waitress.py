@@ -1,10 +1,12 @@
 """waitress: the default engine, pure Python.
 
-Tuned so that it never hangs a client: a poll() loop (select() dies past
-1,024 sockets), a connection limit that is a flag, the open-files limit
-raised to fit it, a full server answering 503 at once instead of leaving
-new clients in the kernel's backlog, and a read deadline that frees the
-sockets of clients that connect and never finish a request (slowloris).
+Tuned so that it never hangs a client: an epoll loop whose turns cost what
+the busy sockets cost (waitress_epoll.py; where there is no epoll, waitress's
+own poll() loop, since select() dies past 1,024 sockets), a connection limit
+that is a flag, the open-files limit raised to fit it, a full server
+answering 503 at once instead of leaving new clients in the kernel's
+backlog, and a read deadline that frees the sockets of clients that connect
+and never finish a request (slowloris).
 
 Everything here that reaches into waitress beyond ``create_server`` (task,
 channel and server internals, ``_map``) is pinned by ``waitress<4`` in
@@ -30,7 +32,7 @@ from ..errors import HTTP_CODES, ServerFull
 from ..security import FRAMING
 from ..security import HEADERS as SECURITY_HEADERS
 from ..service import Service
-from . import announce, bind_error, raise_open_files_limit
+from . import announce, bind_error, raise_open_files_limit, waitress_epoll
 
 log = logging.getLogger("gym_http_server")
 
@@ -117,6 +119,14 @@ class EdgeChannel(HTTPChannel):
         self.reading_since: float | None = time.time()
         super().__init__(*args, **kwargs)
 
+    def service(self):
+        """On a worker thread: its trigger pulls name this channel to the loop."""
+        waitress_epoll.serving(self)
+        try:
+            super().service()
+        finally:
+            waitress_epoll.serving(None)
+
     def received(self, data):
         if data and self.request is None and self.reading_since is None:
             self.reading_since = time.time()
@@ -131,6 +141,14 @@ class EdgeServer:
     answer 503 at once), and close connections past their read deadline."""
 
     read_timeout: float
+    event_loop: waitress_epoll.EpollLoop | None = None
+
+    def pull_trigger(self):
+        """A worker thread changed the channel it serves: the loop asks it again."""
+        channel = waitress_epoll.served_channel()
+        if self.event_loop is not None and channel is not None:
+            self.event_loop.touch(channel)
+        super().pull_trigger()
 
     def readable(self):
         super().readable()  # runs maintenance on waitress's schedule
@@ -155,7 +173,9 @@ class EdgeServer:
             except OSError:
                 conn.close()
                 continue
-            self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+            channel = self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+            if self.event_loop is not None:
+                self.event_loop.touch(channel)
 
     def maintenance(self, now):
         super().maintenance(now)
@@ -164,6 +184,8 @@ class EdgeServer:
             since = getattr(channel, "reading_since", None)
             if since is not None and since < cutoff and not channel.requests:
                 channel.will_close = True
+        if self.event_loop is not None:
+            self.event_loop.rescan()  # maintenance marks channels to close
 
 
 def refuse(conn) -> None:
@@ -178,7 +200,12 @@ def refuse(conn) -> None:
 
 
 def edge(server, read_timeout: float) -> None:
-    """On the server waitress made, and on each of several when it listens on more than one."""
+    """On the server waitress made, and on each of several when it listens on
+    more than one; all run one epoll loop where there is epoll."""
+    socket_map = server.map if hasattr(server, "map") else server._map
+    event_loop = waitress_epoll.EpollLoop(socket_map) if waitress_epoll.available() else None
+    if event_loop is not None:
+        server.asyncore = event_loop.asyncore()
     for candidate in [server, *getattr(server, "map", {}).values()]:
         if isinstance(candidate, BaseWSGIServer):
             candidate.channel_class = EdgeChannel
@@ -186,6 +213,7 @@ def edge(server, read_timeout: float) -> None:
                 f"Edge{type(candidate).__name__}", (EdgeServer, type(candidate)), {}
             )
             candidate.read_timeout = read_timeout
+            candidate.event_loop = event_loop
 
 
 def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> None:
