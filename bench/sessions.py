@@ -9,7 +9,10 @@ engines in one run. Rows, per engine:
   and per-step latency p50/p99;
 - an env whose step sleeps 50 ms (bench/sleepenv.py) at 64, 256 and 1,024
   sessions, with ``--threads 256``: steps/s as a share of the ideal N / 0.05 s;
-- one connection stepping CartPole.
+- one connection stepping CartPole;
+
+and a raw TCP echo between two processes (the floor under any HTTP server
+here), with the ratios the README quotes.
 
 The clients are asyncio raw HTTP/1.1 in this process (server/tests/keepalive.py),
 so they share the machine with the server: compare rows within one run.
@@ -22,6 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
+import subprocess
 import sys
 import time
 from contextlib import ExitStack, nullcontext
@@ -232,6 +237,69 @@ def sleep_rows(rows: dict, engine: str, url: str, counts, seconds: float) -> Non
         )
 
 
+ECHO_SERVER = """
+import socket, sys
+listener = socket.create_server(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+conn, _ = listener.accept()
+conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+while data := conn.recv(65536):
+    conn.sendall(data)
+"""
+
+
+def echo_rate(seconds: float) -> float:
+    """Round trips/s of a raw TCP echo between this process and another, one
+    connection, a step-sized message: the floor under any HTTP server here."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(server.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            message = b"x" * 200
+            trips, stop = 0, time.monotonic() + seconds
+            while time.monotonic() < stop:
+                conn.sendall(message)
+                received = 0
+                while received < len(message):
+                    received += len(conn.recv(65536))
+                trips += 1
+        return trips / seconds
+    finally:
+        server.kill()
+        server.wait()
+
+
+def ratio_rows(rows: dict, engines: list[str]) -> dict:
+    """The ratios the README quotes, from this run's rows."""
+
+    def rate(engine: str, name: str) -> float | None:
+        row = rows.get(f"{engine}: CartPole step, {name}")
+        return row["median"] if row else None
+
+    ratios = {}
+    for engine in engines:
+        base = rate(engine, "16 sessions")
+        for count in CPU_SESSIONS[2:]:
+            more = rate(engine, f"{count} sessions")
+            if base and more:
+                ratios[f"{engine}: {count} sessions / 16 sessions"] = series([more / base], "x")
+    singles = {engine: rate(engine, "one connection") for engine in engines}
+    if singles.get("granian") and singles.get("waitress"):
+        ratios["one connection, granian / waitress"] = series(
+            [singles["granian"] / singles["waitress"]], "x"
+        )
+    echo = rows.get("raw TCP echo between two processes, one connection")
+    fastest = max((r for r in singles.values() if r), default=None)
+    if echo and fastest:
+        ratios["one connection, the faster engine / raw TCP echo"] = series(
+            [fastest / echo["median"]], "x"
+        )
+    return ratios
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--engines", default="waitress,granian")
@@ -245,13 +313,18 @@ def main() -> None:
     raise_open_files(max(HELD) + 1024)
     run = new_run(rounds=1, started=machine())
     rows: dict = {}
-    for engine in args.engines.split(","):
+    engines = args.engines.split(",")
+    for engine in engines:
         rows.update(engine_rows(engine, args.quick))
+    rows["raw TCP echo between two processes, one connection"] = series(
+        [round(echo_rate(1.0 if args.quick else 6.0), 1)], "round trips/s"
+    )
     path = write(
         "sessions",
         "Sessions: each client its own connection and env, per engine",
         run,
         rows,
+        ratios=ratio_rows(rows, engines),
         notes=NOTES,
         directory=args.out,
     )
@@ -264,7 +337,8 @@ NOTES = (
     "server's RSS growth per held session. CartPole: each session steps its own env "
     "for 6 s. 50 ms env: a step that sleeps 50 ms (bench/sleepenv.py), as a share of "
     "the ideal N / 0.05 s. Clients: asyncio raw HTTP/1.1 in the bench process, on the "
-    "same machine as the server."
+    "same machine as the server. Raw TCP echo: 200-byte messages to an echo "
+    "process and back on one connection, for 6 s."
 )
 
 
