@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from . import allocator
 from .backends import backend_for
 from .config import Parts, ServerConfig
 from .reaper import Reaper
@@ -46,6 +47,7 @@ class Service:
 
     @classmethod
     def start(cls, config: ServerConfig) -> Service:
+        allocator.keep_large_blocks()
         import_env_modules(config.imports)
         backend = backend_for(config, imports=config.imports)
         try:

@@ -29,6 +29,7 @@ needs_granian = pytest.mark.skipif(
     reason="SKIPPED: granian is not installed (pip install "
     "'gym-http-server[granian]'; `make test` installs it)",
 )
+MSGPACK = "application/msgpack"
 ENGINES = ["waitress", pytest.param("granian", marks=needs_granian)]
 PYPROJECT = Path(__file__).parents[1] / "pyproject.toml"
 
@@ -262,3 +263,56 @@ def test_granian_internals_its_engine_uses_are_in_place():
         "workers",
     } <= set(accepted)
     assert "header_read_timeout" in HTTP1Settings.__dataclass_fields__
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_large_answer_read_slowly_arrives_whole_and_in_order(server, engine):
+    """A 720 KB msgpack frame to a client that reads a little at a time: the
+    server sends what the socket takes and the rest when it drains (on
+    waitress, from the body itself), and the next answer on the connection
+    comes after it, whole."""
+    running = server("--engine", engine)
+    http = httpx.Client(base_url=running.url, timeout=30)
+    made = http.post("/v1/envs/", json={"env_id": "CartPole-v1", "render_mode": "rgb_array"})
+    instance_id = made.json()["instance_id"]
+    http.post(f"/v1/envs/{instance_id}/reset/", json={"seed": 3})
+    expected = http.get(f"/v1/envs/{instance_id}/render/", headers={"Accept": MSGPACK}).content
+    assert len(expected) > 512 * 1024
+    host, port = address(running.url)
+    with socket.create_connection((host, port)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        request = (
+            f"GET /v1/envs/{instance_id}/render/ HTTP/1.1\r\nHost: x\r\nAccept: {MSGPACK}\r\n\r\n"
+        ).encode()
+        sock.sendall(request + request.replace(b"render/", b""))  # then a describe
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += sock.recv(4096)
+        head, _, body = received.partition(b"\r\n\r\n")
+        length = int(
+            next(
+                line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            ).split(b":")[1]
+        )
+        while len(body) < length:
+            time.sleep(0.001)
+            body += sock.recv(16384)
+        assert body[:length] == expected
+        rest = body[length:]
+        while b"\r\n\r\n" not in rest:
+            rest += sock.recv(65536)
+        assert rest.startswith(b"HTTP/1.1 200")
+
+
+def test_a_body_view_gives_waitress_what_its_buffers_do():
+    """get without skip peeks, skip advances, len is what is left: what
+    waitress's _flush_some does with a buffer when a send is partial."""
+    from gym_http_server.engines.waitress import BodyView
+
+    body = BodyView(b"abcdef")
+    assert len(body) == 6 and bytes(body.get(4)) == b"abcd" and len(body) == 6
+    body.skip(4)
+    assert len(body) == 2 and bytes(body.get()) == b"ef"
+    assert bytes(body.get(10, skip=True)) == b"ef" and len(body) == 0
+    with pytest.raises(ValueError):
+        body.skip(1)

@@ -23,6 +23,7 @@ import time
 import orjson
 import waitress
 from waitress import wasyncore
+from waitress.buffers import ReadOnlyFileBasedBuffer
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask, WSGITask
@@ -51,6 +52,8 @@ STOP_GRACE_SECONDS = 10.0
 BACKLOG = 4096
 # Connections accepted in one turn of the loop, at most.
 ACCEPT_BATCH = 256
+# Bodies from this size on are sent from where they are (BodyView).
+LARGE_BODY_BYTES = 256 * 1024
 
 FULL_BODY = orjson.dumps(
     {
@@ -72,7 +75,9 @@ FULL_RESPONSE = (
 class OneSendTask(WSGITask):
     """A response whose body is one known-length chunk (every response of
     this app) leaves in one send() with its headers, not two: one system
-    call less for the server and one segment less for the client to wait on."""
+    call less for the server and one segment less for the client to wait on.
+    A large one (frames, batches) is sent from the body itself instead, with
+    its headers just before: no copy into waitress's buffers."""
 
     def write(self, data):
         if (
@@ -87,7 +92,40 @@ class OneSendTask(WSGITask):
         head = self.build_response_header()
         self.wrote_header = True
         self.content_bytes_written += len(data)
-        self.channel.write_soon(head + data)
+        if len(data) < LARGE_BODY_BYTES:
+            self.channel.write_soon(head + data)
+        else:
+            self.channel.write_soon(head)
+            self.channel.write_soon(BodyView(data))
+
+
+class BodyView(ReadOnlyFileBasedBuffer):
+    """A body that waitress sends from where it is. Copied into waitress's
+    own buffers it was copied twice more (and written to a temporary file past
+    1 MiB); the file-wrapper buffer kind is the one waitress takes as it is."""
+
+    def __init__(self, data: bytes) -> None:
+        self.view = memoryview(data)
+        self.remain = len(data)
+
+    def prepare(self, size=None) -> int:
+        return self.remain
+
+    def get(self, numbytes=-1, skip=False):
+        if numbytes == -1 or numbytes > self.remain:
+            numbytes = self.remain
+        start = len(self.view) - self.remain
+        if skip:
+            self.remain -= numbytes
+        return self.view[start : start + numbytes]
+
+    def skip(self, numbytes, allow_prune=0) -> None:
+        if numbytes > self.remain:
+            raise ValueError("skipping past the end of the body")
+        self.remain -= numbytes
+
+    def close(self) -> None:
+        self.remain = 0
 
 
 class JsonErrorTask(ErrorTask):
