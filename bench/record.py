@@ -34,6 +34,7 @@ PACKAGES = (
     "granian",
     "orjson",
     "ormsgpack",
+    "msgpack",
     "ray",
     "ale-py",
     "pygame",

@@ -40,6 +40,7 @@ CAPTION_VERSIONS = (
     "granian",
     "orjson",
     "ormsgpack",
+    "msgpack",
 )
 PEER_VERSIONS = (
     "gym-http-server",
