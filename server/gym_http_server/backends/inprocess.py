@@ -12,7 +12,6 @@ finish in time are kept for the next call.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -120,10 +119,10 @@ class GuardedEnv(gym.Env):
         self.action_space, self.observation_space = env.action_space, env.observation_space
         self.render_mode, self.metadata = env.render_mode, env.metadata
 
-    @functools.cached_property
+    @property
     def spec(self):
-        """Read when asked: a wrapped env's spec is rebuilt, deep copies
-        and all, on every read (a fifth of the cost of a create)."""
+        """Read when asked: Gymnasium builds a wrapped env's spec, deep copies
+        and all, on its first read (a fifth of the cost of a create)."""
         return self.inner.spec
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
