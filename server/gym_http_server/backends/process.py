@@ -172,8 +172,12 @@ class Worker:
             self.gone = "it was closed"
 
 
-class ProcessEnv(gym.Env):
-    """A ``gym.Env`` whose environment runs in ``worker``."""
+class InWorker:
+    """What the stand-ins for an environment and for a batch in ``worker``
+    share: the description the worker sent, calls under the current
+    deadline, and giving the worker (and its ``processes``) back on close."""
+
+    what = "environment"  # how errors name it
 
     def __init__(
         self,
@@ -189,7 +193,7 @@ class ProcessEnv(gym.Env):
 
     def _call(self, command: str, *args, **kwargs):
         return self.worker.call(
-            f"The {self.env_id} environment", deadlines.current(), command, *args, **kwargs
+            f"The {self.env_id} {self.what}", deadlines.current(), command, *args, **kwargs
         )
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -198,45 +202,23 @@ class ProcessEnv(gym.Env):
     def step(self, action):
         return self._call("step", action)
 
-    def render(self):
-        return self._call("render")
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.backend.release(self.worker, self.processes)
-
-
-class ProcessVectorEnv(VectorEnv):
-    """A ``VectorEnv`` whose batch runs in ``worker``."""
-
-    def __init__(
-        self,
-        backend: ProcessBackend,
-        worker: Worker,
-        env_id: str,
-        description: dict,
-        processes: int,
-    ) -> None:
-        self.backend, self.worker, self.env_id, self.processes = backend, worker, env_id, processes
-        adopt(self, description)
-        self.closed = False
-
-    def _call(self, command: str, *args, **kwargs):
-        return self.worker.call(
-            f"The {self.env_id} batch", deadlines.current(), command, *args, **kwargs
-        )
-
-    def reset(self, *, seed=None, options: dict | None = None):
-        return self._call("reset", seed=seed, options=options)
-
-    def step(self, actions):
-        return self._call("step", actions)
-
     def close(self, **kwargs) -> None:
         if not self.closed:
             self.closed = True
             self.backend.release(self.worker, self.processes)
+
+
+class ProcessEnv(InWorker, gym.Env):
+    """A ``gym.Env`` whose environment runs in ``worker``."""
+
+    def render(self):
+        return self._call("render")
+
+
+class ProcessVectorEnv(InWorker, VectorEnv):
+    """A ``VectorEnv`` whose batch runs in ``worker``."""
+
+    what = "batch"
 
 
 class ProcessBackend:
