@@ -112,6 +112,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def serve_ours(stack: ExitStack, *server_args: str) -> tuple[str, subprocess.Popen]:
+    """This server, as the peers run: its own process on a free port, room
+    for the held sessions; its URL and process."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gym_http_server", "-l", "127.0.0.1", "-p", str(port)]
+    command += ["--max-envs", str(MAX_SESSIONS), "--log-level", "warning", *server_args]
+    return url, serve(stack, command, url, "/healthz")
+
+
 def serve(
     stack: ExitStack,
     command: list[str],
@@ -189,27 +199,7 @@ def start(stack: ExitStack, server_args: list[str]) -> tuple[dict, dict, object]
     their rows (name -> stepper), versions, and ``held(sessions)`` giving the
     held-session rows of ours and of the peers that hold sessions."""
     rows, versions, holders = {}, {}, []
-    port = free_port()
-    ours = f"http://127.0.0.1:{port}"
-    process = serve(
-        stack,
-        [
-            sys.executable,
-            "-m",
-            "gym_http_server",
-            "-l",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--max-envs",
-            str(MAX_SESSIONS),
-            "--log-level",
-            "warning",
-            *server_args,
-        ],
-        ours,
-        "/healthz",
-    )
+    ours, process = serve_ours(stack, *server_args)
     holders.append(lambda n, pid=process.pid: held_rows("this server", n, *hold_http(ours, n, pid)))
     venv = virtualenv(OLD, PINS[OLD])
     if venv:

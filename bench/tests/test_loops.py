@@ -1,7 +1,6 @@
 """The bench's clients against real servers on loopback."""
 
 import json
-import sys
 import threading
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -16,24 +15,7 @@ from loops import Client, RemoteStepper
 def served():
     """This server on loopback, and its process id (for its memory)."""
     with ExitStack() as stack:
-        port = peers.free_port()
-        url = f"http://127.0.0.1:{port}"
-        process = peers.serve(
-            stack,
-            [
-                sys.executable,
-                "-m",
-                "gym_http_server",
-                "-l",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            url,
-            "/healthz",
-        )
+        url, process = peers.serve_ours(stack)
         yield url, process.pid
 
 
