@@ -39,6 +39,16 @@ def array_elements(space: gym.Space) -> int:
     return 0
 
 
+def choose_encoding(client: Any, encoding: str, observation_space: gym.Space) -> None:
+    """Set what ``client`` asks answers in. ``auto``: msgpack where observations
+    are big arrays (images), where raw bytes beat nested JSON numbers many times
+    over; JSON otherwise."""
+    if encoding == "auto":
+        big = array_elements(observation_space) >= MSGPACK_FROM_ELEMENTS
+        encoding = "msgpack" if big else "json"
+    client.encoding = encoding
+
+
 class _Described:
     """What both env classes learn from ``describe_env``: spaces, render mode, metadata."""
 
@@ -82,12 +92,7 @@ class _Described:
         return answer["frame"]
 
     def _choose_encoding(self, client: Any, encoding: str) -> None:
-        """``auto``: msgpack where observations are big arrays (images), where
-        raw bytes beat nested JSON numbers many times over; JSON otherwise."""
-        if encoding == "auto":
-            big = array_elements(self.observation_space) >= MSGPACK_FROM_ELEMENTS
-            encoding = "msgpack" if big else "json"
-        client.encoding = encoding
+        choose_encoding(client, encoding, self.observation_space)
 
     def _live_id(self) -> str:
         if self.instance_id is None:

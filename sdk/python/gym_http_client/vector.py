@@ -20,6 +20,7 @@ from gymnasium.vector.utils import batch_space, iterate
 
 from . import spaces
 from .client import DEFAULT_BASE_URL, HTTPClient
+from .env import choose_encoding
 from .errors import GymHTTPError
 
 # Batched spaces whose elements travel as one nested array.
@@ -28,7 +29,9 @@ _ARRAY_SPACES = (gym.spaces.Box, gym.spaces.MultiDiscrete, gym.spaces.MultiBinar
 
 class RemoteVectorEnv(gym.vector.VectorEnv):
     """``num_envs`` copies of ``env_id`` at ``base_url``, created with ``gymnasium.make_vec``
-    there; ``kwargs`` go to every sub-environment."""
+    there; ``kwargs`` go to every sub-environment. Answers come as msgpack by
+    default (``encoding``, as for ``RemoteEnv``): a batch of frames travels as
+    its raw bytes."""
 
     def __init__(
         self,
@@ -41,6 +44,7 @@ class RemoteVectorEnv(gym.vector.VectorEnv):
         client: HTTPClient | None = None,
         token: str | None = None,
         timeout: float = 30.0,
+        encoding: str = "msgpack",
         **kwargs: Any,
     ):
         self._owns_client = client is None
@@ -61,11 +65,13 @@ class RemoteVectorEnv(gym.vector.VectorEnv):
             self.single_observation_space = spaces.from_description(
                 description["single_observation_space"]
             )
+            self.action_space = batch_space(self.single_action_space, self.num_envs)
+            self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+            if self._owns_client:
+                choose_encoding(self.client, encoding, self.observation_space)
         except BaseException:
             self.close()
             raise
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.description = description
         self.metadata = {"autoreset_mode": AutoresetMode(description["autoreset_mode"])}
         if seed is not None:

@@ -30,10 +30,12 @@ def open_batches(http) -> dict:
     return http.call("GET", "/v1/vector_envs/")["all_vector_envs"]
 
 
+@pytest.mark.parametrize("encoding", ["msgpack", "json"])
 @pytest.mark.parametrize("env_id, kwargs", VECTOR_ENVS, ids=[e for e, _ in VECTOR_ENVS])
-def test_spaces_and_values_match_gymnasium_make_vec(base_url, env_id, kwargs):
+def test_spaces_and_values_match_gymnasium_make_vec(base_url, env_id, kwargs, encoding):
     local = gym.make_vec(env_id, num_envs=3, **kwargs)
-    with make_vec(env_id, 3, base_url=base_url, **kwargs) as remote:
+    with make_vec(env_id, 3, base_url=base_url, encoding=encoding, **kwargs) as remote:
+        assert remote.client.encoding == encoding
         assert isinstance(remote, gym.vector.VectorEnv)
         assert remote.num_envs == 3
         assert remote.single_action_space == local.single_action_space
@@ -52,6 +54,22 @@ def test_spaces_and_values_match_gymnasium_make_vec(base_url, env_id, kwargs):
             np.testing.assert_array_equal(got[3], expected[3])
             assert got[0] in remote.observation_space
     local.close()
+
+
+def test_answers_come_as_msgpack_unless_asked_otherwise(base_url):
+    before = open_batches_at(base_url)
+    with make_vec("CartPole-v1", 2, base_url=base_url) as remote:
+        assert remote.client.encoding == "msgpack"
+    with make_vec("CartPole-v1", 2, base_url=base_url, encoding="auto") as remote:
+        assert remote.client.encoding == "json"  # 8 numbers a step: JSON is as quick
+    with pytest.raises(ValueError, match="encoding"):
+        make_vec("CartPole-v1", 2, base_url=base_url, encoding="xml")
+    assert open_batches_at(base_url) == before  # the refused one was closed
+
+
+def open_batches_at(base_url) -> dict:
+    with gym_http_client.HTTPClient(base_url) as http:
+        return open_batches(http)
 
 
 def test_gymnasium_checks_that_apply_to_vector_envs_pass(base_url):
