@@ -264,7 +264,7 @@ class BodyHandler(falcon.media.BaseHandler):
         raw = stream.read(self.max_bytes + 1)
         if len(raw) > self.max_bytes:
             raise BodyTooLarge(f"Request body exceeds the limit of {self.max_bytes} bytes")
-        if not raw.strip():
+        if not raw or raw.isspace():
             return None
         if is_msgpack(content_type):
             return load_msgpack(raw)

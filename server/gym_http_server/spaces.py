@@ -129,6 +129,8 @@ def _reshapeable(array: np.ndarray, shape: tuple[int, ...]) -> bool:
 
 def _fits(array: np.ndarray, dtype) -> np.ndarray:
     """Integers cast to ``dtype`` only when they fit (numpy would wrap them)."""
+    if array.dtype == dtype:
+        return array
     info = np.iinfo(dtype)
     if array.size and (array.min() < info.min or array.max() > info.max):
         raise ValueError(f"integer out of the range of {np.dtype(dtype)}")
@@ -253,6 +255,16 @@ def _(space, value: Any) -> np.ndarray:
 @decode.register(spaces.MultiDiscrete)
 def _(space, data: Any) -> np.ndarray:
     return _fits(_array(data, _integer, np.int64, space.shape), space.dtype)
+
+
+@member.register
+def _(space: spaces.MultiDiscrete, value: Any) -> bool:
+    """What ``MultiDiscrete.contains`` decides for the arrays ``decode``
+    returns, in one pass (a batch of Discrete actions is one of these)."""
+    if isinstance(value, np.ndarray) and value.dtype == space.dtype and value.shape == space.shape:
+        offset = value - space.start
+        return bool(((offset >= 0) & (offset < space.nvec)).all())
+    return bool(space.contains(value))
 
 
 # Tuple and Dict ---------------------------------------------------------

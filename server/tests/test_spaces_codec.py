@@ -77,6 +77,24 @@ def test_wrongly_typed_values_are_not_members(space):
         assert not spaces.contains(space, junk), junk
 
 
+@pytest.mark.parametrize(
+    "space",
+    [
+        gs.Discrete(3),
+        gs.Discrete(5, start=-2),
+        *[s for s in TESTING_SPACES if s.shape and s.dtype.kind == "i"],
+    ],
+    ids=repr,
+)
+def test_membership_is_what_gymnasium_decides_in_and_out_of_range(space):
+    """The quick membership checks agree with the space's own ``contains``."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        data = rng.integers(-4, 8, size=space.shape or ()).tolist()
+        value = spaces.decode(space, data)
+        assert spaces.member(space, value) == space.contains(value), data
+
+
 def test_discrete_keeps_the_original_fields_and_adds_start():
     assert spaces.describe(gs.Discrete(5, start=-2)) == {
         "name": "Discrete",
