@@ -23,7 +23,10 @@ ENDLESS = {"max_episode_steps": 10**9}
 class Client:
     """One keep-alive connection speaking JSON or msgpack, as lean as a client
     gets: each request leaves in one send() (http.client sends the headers and
-    the body apart, and the second segment costs the server another wake-up)."""
+    the body apart, and the second segment costs the server another wake-up),
+    and each answer is read into one buffer the client keeps (a new 806 KB
+    object for each batch of 8 Pong frames cost this client about 300 µs more,
+    most of it in page faults)."""
 
     def __init__(self, url: str, media: str = JSON):
         parts = urlsplit(url)
@@ -34,6 +37,7 @@ class Client:
         self.dumps = orjson.dumps if media == JSON else ormsgpack.packb
         self.loads = orjson.loads if media == JSON else ormsgpack.unpackb
         self.sock = self.reader = None
+        self.buffer = bytearray(64 * 1024)
 
     def connect(self) -> None:
         self.sock = socket.create_connection(self.address)
@@ -69,12 +73,21 @@ class Client:
                 length = int(value)
             elif name == b"connection":
                 close = value.strip().lower() != b"keep-alive"
-        raw = self.reader.read(length)
+        raw = self.read_body(length)
         if close:
             self.close()
         if status >= 300:
-            raise RuntimeError(f"{method} {path}: {status} {raw[:200]!r}")
-        return self.loads(raw) if raw else None
+            raise RuntimeError(f"{method} {path}: {status} {bytes(raw[:200])!r}")
+        return self.loads(raw) if length else None
+
+    def read_body(self, length: int) -> memoryview:
+        """The answer's body, in the client's buffer until the next answer."""
+        if length > len(self.buffer):
+            self.buffer = bytearray(length)
+        body = memoryview(self.buffer)[:length]
+        if self.reader.readinto(body) != length:
+            raise ConnectionError("the server closed the connection mid-answer")
+        return body
 
     def close(self) -> None:
         if self.sock is not None:
