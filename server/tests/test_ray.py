@@ -18,6 +18,7 @@ from conftest import ServerProcess
 pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray installs it)")
 
 from gym_http_conformance.cli import main as conformance_main  # noqa: E402
+from gym_http_conformance.faultyenvs import RAISE_ID as RAISE  # noqa: E402
 
 
 def children_by_parent() -> dict[int, list[int]]:
@@ -57,6 +58,15 @@ def actor_pids(server: ServerProcess) -> set[int]:
     }
 
 
+def process_start(pid: int) -> int:
+    """When ``pid`` started, in clock ticks since boot."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+
+def boot_ticks_now() -> int:
+    return int(float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK"))
+
+
 def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -72,6 +82,8 @@ def server(tmp_path_factory):
         "ray",
         "--import",
         "gym_http_conformance.allspaces",
+        "--import",
+        "gym_http_conformance.faultyenvs",
     )
     yield process
     process.stop(signal.SIGTERM)
@@ -89,16 +101,42 @@ def create(http, env_id: str = "CartPole-v1", **body) -> str:
     return response.json()["instance_id"]
 
 
-def new_actor(server, http) -> tuple[str, int]:
-    before = actor_pids(server)
+def new_actor(http) -> tuple[str, int]:
+    """A new instance of the env that says which process it steps in, reset,
+    and that process (spare actors make counting processes ambiguous)."""
+    instance_id = create(http, RAISE)
+    assert http.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+    step = http.post(f"/v1/envs/{instance_id}/step/", json={"action": 0})
+    return instance_id, step.json()["info"]["pid"]
+
+
+def test_each_instance_runs_in_an_actor_of_its_own_ended_when_closed(server, http):
+    first, pid = new_actor(http)
+    second, other = new_actor(http)
+    assert pid != other and {pid, other} <= actor_pids(server)
+    assert server.process.pid not in (pid, other)
+    for instance_id in (first, second):
+        assert http.delete(f"/v1/envs/{instance_id}").status_code == 204
+    deadline = time.monotonic() + 20
+    while (alive(pid) or alive(other)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid) and not alive(other), "closing an instance left its actor running"
+
+
+def test_creates_take_actors_started_ahead_of_demand(server, http):
+    """With no resources reserved per actor, spares wait: the actor a create
+    gets had started before the create was asked for."""
+    new_actor(http)  # the pool has been drawn on at least once
+    time.sleep(3)  # time for the spares' processes to start
+    asked = boot_ticks_now()
+    instance_id, pid = new_actor(http)
+    assert process_start(pid) < asked
+    assert len(actor_pids(server)) >= 2  # the one taken, and a spare again
+    http.delete(f"/v1/envs/{instance_id}")
+
+
+def test_each_instance_steps_like_a_local_env(http):
     instance_id = create(http)
-    (pid,) = actor_pids(server) - before
-    return instance_id, pid
-
-
-def test_each_instance_runs_in_an_actor_and_steps_like_a_local_env(server, http):
-    instance_id, pid = new_actor(server, http)
-    assert pid != server.process.pid
     local = gym.make("CartPole-v1")
     expected, _ = local.reset(seed=7)
     reset = http.post(f"/v1/envs/{instance_id}/reset/", json={"seed": 7}).json()
@@ -109,10 +147,6 @@ def test_each_instance_runs_in_an_actor_and_steps_like_a_local_env(server, http)
         assert step["observation"] == pytest.approx(expected.tolist())
         assert (step["reward"], step["terminated"]) == (reward, terminated)
     assert http.delete(f"/v1/envs/{instance_id}").status_code == 204
-    deadline = time.monotonic() + 20
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not alive(pid), "closing the instance left its actor running"
 
 
 def test_the_environment_s_own_refusals_keep_their_codes(http):
@@ -126,11 +160,9 @@ def test_the_environment_s_own_refusals_keep_their_codes(http):
     http.delete(f"/v1/envs/{instance_id}")
 
 
-def test_a_killed_actor_is_a_coded_error_on_its_id_and_others_keep_serving(server, http):
-    survivor, _ = new_actor(server, http)
-    victim, pid = new_actor(server, http)
-    for instance_id in (survivor, victim):
-        assert http.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+def test_a_killed_actor_is_a_coded_error_on_its_id_and_others_keep_serving(http):
+    survivor, _ = new_actor(http)
+    victim, pid = new_actor(http)
     os.kill(pid, signal.SIGKILL)
     for _ in range(2):  # and again: the id keeps saying so
         for call in ("step", "reset"):
@@ -145,26 +177,24 @@ def test_a_killed_actor_is_a_coded_error_on_its_id_and_others_keep_serving(serve
 
 
 def test_a_batch_runs_in_an_actor_and_a_killed_one_is_a_coded_error(server, http):
-    before = actor_pids(server)
-    created = http.post("/v1/vector_envs/", json={"env_id": "CartPole-v1", "num_envs": 3})
+    created = http.post("/v1/vector_envs/", json={"env_id": RAISE, "num_envs": 3})
     assert created.status_code == 200, created.text
     vector_id = created.json()["vector_id"]
-    (pid,) = actor_pids(server) - before
     reset = http.post(f"/v1/vector_envs/{vector_id}/reset/", json={"seed": 1}).json()
     assert len(reset["observations"]) == 3
-    step = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 1, 0]}).json()
+    step = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 0, 0]}).json()
     assert step["rewards"] == [1.0, 1.0, 1.0]
+    (pid,) = set(step["infos"]["pid"])  # the batch's sub-environments share its actor
+    assert pid in actor_pids(server)
     os.kill(pid, signal.SIGKILL)
-    answer = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 1, 0]})
+    answer = http.post(f"/v1/vector_envs/{vector_id}/step/", json={"actions": [0, 0, 0]})
     assert (answer.status_code, answer.json()["code"]) == (400, "env_process_died")
     assert http.delete(f"/v1/vector_envs/{vector_id}").status_code == 204
 
 
-def test_a_frozen_actor_answers_step_timeout_by_the_deadline_and_shows_as_broken(server, http):
-    survivor, _ = new_actor(server, http)
-    victim, pid = new_actor(server, http)
-    for instance_id in (survivor, victim):
-        assert http.post(f"/v1/envs/{instance_id}/reset/", json={}).status_code == 200
+def test_a_frozen_actor_answers_step_timeout_by_the_deadline_and_shows_as_broken(http):
+    survivor, _ = new_actor(http)
+    victim, pid = new_actor(http)
     os.kill(pid, signal.SIGSTOP)  # as a frozen or partitioned node looks
     try:
         start = time.monotonic()
