@@ -51,15 +51,15 @@ class RemoteVectorEnv(gym.vector.VectorEnv):
         self.client = client or HTTPClient(base_url, token=token, timeout=timeout)
         self.vector_id: str | None = None
         self.env_id = env_id
-        body: dict[str, Any] = {"env_id": env_id, "num_envs": num_envs}
-        for name, value in [("seed", seed), ("vectorization_mode", vectorization_mode)]:
-            if value is not None:
-                body[name] = value
-        if kwargs:
-            body["kwargs"] = kwargs
         try:
-            self.vector_id = self.client.call("POST", "/v1/vector_envs/", body)["vector_id"]
-            description = self.client.call("GET", self._path(""))
+            self.vector_id = self.client.create_vector_env(
+                env_id,
+                num_envs,
+                vectorization_mode=vectorization_mode,
+                seed=seed,
+                kwargs=kwargs,
+            )
+            description = self.client.describe_vector_env(self.vector_id)
             self.num_envs = description["num_envs"]
             self.single_action_space = spaces.from_description(description["single_action_space"])
             self.single_observation_space = spaces.from_description(
@@ -80,17 +80,12 @@ class RemoteVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        body: dict[str, Any] = {}
-        if seed is not None:
-            body["seed"] = seed
-        if options:
-            body["options"] = options
-        answer = self.client.call("POST", self._path("reset/"), body)
+        answer = self.client.reset_vector_env(self._live_id(), seed=seed, options=options or None)
         observations = spaces.from_json(self.observation_space, answer["observations"])
         return observations, self._infos(answer["infos"])
 
     def step(self, actions: Any):
-        answer = self.client.call("POST", self._path("step/"), {"actions": self._wire(actions)})
+        answer = self.client.step_vector_env(self._live_id(), self._wire(actions))
         return (
             spaces.from_json(self.observation_space, answer["observations"]),
             np.asarray(answer["rewards"], dtype=np.float64),  # "NaN" strings parse too
@@ -125,7 +120,7 @@ class RemoteVectorEnv(gym.vector.VectorEnv):
         vector_id, self.vector_id = self.vector_id, None
         try:
             if vector_id is not None:
-                self.client.call("POST", f"/v1/vector_envs/{vector_id}/close/")
+                self.client.post_close_vector_env(vector_id)
         except GymHTTPError as error:
             if error.code != "unknown_vector":
                 raise  # already gone on the server: closed is closed
@@ -139,10 +134,10 @@ class RemoteVectorEnv(gym.vector.VectorEnv):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def _path(self, suffix: str) -> str:
+    def _live_id(self) -> str:
         if self.vector_id is None:
             raise gym.error.ClosedEnvironmentError(f"{self.env_id} batch was closed")
-        return f"/v1/vector_envs/{self.vector_id}/{suffix}"
+        return self.vector_id
 
     def __repr__(self) -> str:
         num_envs = getattr(self, "num_envs", "?")
