@@ -13,23 +13,27 @@ between the instance and the backend's env need not know about it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .errors import StepTimeout
 
 _local = threading.local()
 
 
-@contextmanager
-def within(seconds: float | None) -> Iterator[None]:
-    """Calls into environments made by this thread inside the block end by ``seconds``."""
-    previous = getattr(_local, "seconds", None)
-    _local.seconds = seconds
-    try:
-        yield
-    finally:
-        _local.seconds = previous
+class within:
+    """Calls into environments made by this thread inside the block end by
+    ``seconds``. A class, not a generator: it wraps every step."""
+
+    __slots__ = ("seconds", "previous")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        self.previous = getattr(_local, "seconds", None)
+        _local.seconds = self.seconds
+
+    def __exit__(self, *exc_info) -> None:
+        _local.seconds = self.previous
 
 
 def current() -> float | None:

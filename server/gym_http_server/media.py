@@ -60,6 +60,10 @@ WIRE_DTYPES = {
     )
 }
 
+# The same dtypes in this machine's byte order, as arrays read from the wire become.
+NATIVE_DTYPES = {name: dtype.newbyteorder("=") for name, dtype in WIRE_DTYPES.items()}
+ARRAY_KEYS = frozenset(("dtype", "shape", "data"))
+
 _NUMPY_JSON = orjson.OPT_SERIALIZE_NUMPY
 
 
@@ -214,19 +218,17 @@ def _with_arrays(value: Any, depth: int, what: str) -> Any:
 
 def array_from_msgpack(value: dict, what: str) -> np.ndarray:
     dtype, shape, data = value.get("dtype"), value.get("shape"), value["data"]
-    if set(value) != {"dtype", "shape", "data"}:
+    if value.keys() != ARRAY_KEYS:
         raise MalformedMsgpack(f"{what}: an array map has exactly the keys dtype, shape, data")
-    if dtype not in WIRE_DTYPES:
+    wire_dtype = WIRE_DTYPES.get(dtype) if type(dtype) is str else None
+    if wire_dtype is None:
         raise MalformedMsgpack(f"{what}: array dtype must be one of {sorted(WIRE_DTYPES)}")
-    if not (
-        isinstance(shape, list)
-        and len(shape) <= 64
-        and all(type(n) is int and n >= 0 for n in shape)
-    ):
+    if type(shape) is not list or len(shape) > 64:
         raise MalformedMsgpack(f"{what}: array shape must be a list of non-negative integers")
-    wire_dtype = WIRE_DTYPES[dtype]
     count, bound = 1, 1
     for n in shape:  # Python integers: no overflow
+        if type(n) is not int or n < 0:
+            raise MalformedMsgpack(f"{what}: array shape must be a list of non-negative integers")
         count, bound = count * n, bound * max(n, 1)
     if bound > MAX_ELEMENTS:
         raise MalformedMsgpack(
@@ -238,7 +240,7 @@ def array_from_msgpack(value: dict, what: str) -> np.ndarray:
             f"{what}: array data has {len(data)} bytes, not "
             f"{wire_dtype.itemsize} x the product of shape {shape}"
         )
-    array = np.frombuffer(data, dtype=wire_dtype).reshape(shape).astype(wire_dtype.name)
+    array = np.frombuffer(data, dtype=wire_dtype).astype(NATIVE_DTYPES[dtype]).reshape(shape)
     return array[()] if not shape else array  # shape []: the numpy scalar it stands for
 
 
