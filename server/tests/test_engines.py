@@ -224,14 +224,6 @@ def test_waitress_internals_its_engine_uses_are_in_place():
     assert service.rstrip().endswith("self.last_activity = time.time()")
     assert "self.server.pull_trigger()" in service
     assert "self.server.pull_trigger()" in inspect.getsource(HTTPChannel.write_soon)
-    # What the warm-thread dispatcher (engines/waitress_threads.py) relies on:
-    # the pool's threads wait and are woken through queue_cv alone.
-    from waitress.task import ThreadedTaskDispatcher
-
-    assert "_dispatcher" in inspect.signature(waitress.create_server).parameters
-    handler = inspect.getsource(ThreadedTaskDispatcher.handler_thread)
-    assert "self.queue_cv.wait()" in handler and "with self.lock:" in handler
-    assert "self.queue_cv.notify()" in inspect.getsource(ThreadedTaskDispatcher.add_task)
     made = waitress.create_server(
         lambda env, start: [], host="127.0.0.1", port=0, asyncore_use_poll=True, connection_limit=5
     )
@@ -324,32 +316,3 @@ def test_a_body_view_gives_waitress_what_its_buffers_do():
     assert bytes(body.get(10, skip=True)) == b"ef" and len(body) == 0
     with pytest.raises(ValueError):
         body.skip(1)
-
-
-def test_waitress_wakes_the_thread_that_went_idle_last():
-    """A lone client's requests stay on one warm thread instead of visiting
-    every thread of the pool in turn."""
-    from gym_http_server.engines import waitress_threads
-
-    pool = waitress_threads.dispatcher(4)
-    served_by = []
-
-    class Task:
-        def service(self):
-            served_by.append(threading.current_thread().name)
-
-        def cancel(self):
-            pass
-
-    try:
-        for _ in range(40):
-            pool.add_task(Task())
-            deadline = time.monotonic() + 5
-            while pool.queue or pool.active_count:  # served, and its thread idle again
-                assert time.monotonic() < deadline
-                time.sleep(0.001)
-        assert len(served_by) == 40
-        assert len(set(served_by[1:])) == 1, served_by
-    finally:
-        assert pool.shutdown(timeout=5)
-    assert pool.threads == set()

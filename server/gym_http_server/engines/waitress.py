@@ -33,7 +33,7 @@ from ..errors import HTTP_CODES, ServerFull
 from ..security import FRAMING
 from ..security import HEADERS as SECURITY_HEADERS
 from ..service import Service
-from . import announce, bind_error, raise_open_files_limit, waitress_epoll, waitress_threads
+from . import announce, bind_error, raise_open_files_limit, waitress_epoll
 
 log = logging.getLogger("gym_http_server")
 
@@ -274,7 +274,6 @@ def serve(service: Service, listen: str, port: int, engine: EngineConfig) -> Non
     try:
         server = waitress.create_server(
             service.app(),
-            _dispatcher=waitress_threads.dispatcher(engine.threads),
             host=listen,
             port=port,
             threads=engine.threads,
