@@ -194,7 +194,9 @@ bench-groups: $(VENV)/.server
 # sessions, a 50 ms env up to 1,024): writes bench/results/sessions.json, from
 # which bench/tables.py renders the README's table. A few minutes.
 bench-sessions: $(VENV)/.dev
-	$(BIN)/python bench/sessions.py
+	for run in $$(seq $(RUNS)); do \
+		$(BIN)/python bench/sessions.py $$( [ $$run -gt 1 ] && echo --append ) || exit 1; done
+	$(BIN)/python bench/tables.py --write
 
 # SDK step rates against raw keep-alive HTTP loops (Python, async, Node), as ratios.
 bench-sdk: $(VENV)/.sdk-python

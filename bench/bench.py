@@ -33,6 +33,7 @@ import importlib.util
 import os
 import shlex
 import sys
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from loops import (
     ENDLESS,
     MSGPACK,
     Client,
+    Concurrent,
     RemoteBatch,
     RemoteStepper,
     concurrent_rate,
@@ -56,6 +58,8 @@ from sections import BATCH_SIZES, FRAME_BATCH, GROUP_SIZE
 from gym_http_server.testing import running_server
 
 BURN_ID = "GymHttpBench/BurnCartPole-v0"  # bench/burnenv.py
+# Time for the Ray server's spare actors, started by the creates, to be up.
+SPARES_START_SECONDS = 3.0
 HERE = Path(__file__).resolve().parent
 
 
@@ -170,11 +174,21 @@ def measure(args, image: tuple, peers: dict) -> dict[str, np.ndarray]:
                     args.rounds,
                     rates,
                 )
+                # Made before the rounds, as the rows above: each create on Ray
+                # starts a spare actor's process in the background, which
+                # would share the cores with the first round otherwise.
+                heavy = {
+                    "in-process": Concurrent(url, 2, BURN_ID),
+                    "Ray": Concurrent(ray_url, 2, BURN_ID),
+                }
+                time.sleep(SPARES_START_SECONDS)
                 for _ in range(args.rounds):
-                    for backend, server in (("in-process", url), ("Ray", ray_url)):
+                    for backend, clients in heavy.items():
                         rates.setdefault(f"2 CPU-heavy clients, {backend}", []).append(
-                            concurrent_rate(server, 2, max(args.calls // 20, 3), BURN_ID)
+                            clients.rate(max(args.calls // 20, 3))
                         )
+                for clients in heavy.values():
+                    clients.close()
     return {name: np.asarray(values) for name, values in rates.items()}
 
 

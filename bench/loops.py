@@ -195,25 +195,41 @@ def per_second(fn, calls: int) -> float:
     return calls / (time.perf_counter() - start)
 
 
-def concurrent_rate(url: str, clients: int, calls: int, env_id: str = "CartPole-v1") -> float:
-    """Total steps/s of ``clients`` threads, each with its own connection and env."""
-    steppers = [RemoteStepper(Client(url), env_id, 2, ENDLESS) for _ in range(clients)]
-    barrier = threading.Barrier(clients + 1)
+class Concurrent:
+    """``clients`` threads, each with its own connection and env, made once
+    and stepped for as many rounds as asked."""
 
-    def run(stepper: RemoteStepper) -> None:
+    def __init__(self, url: str, clients: int, env_id: str = "CartPole-v1"):
+        self.steppers = [RemoteStepper(Client(url), env_id, 2, ENDLESS) for _ in range(clients)]
+
+    def rate(self, calls: int) -> float:
+        """Total steps/s of every thread stepping its env ``calls`` times."""
+        barrier = threading.Barrier(len(self.steppers) + 1)
+
+        def run(stepper: RemoteStepper) -> None:
+            barrier.wait()
+            for i in range(calls):
+                stepper(i)
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in self.steppers]
+        for thread in threads:
+            thread.start()
         barrier.wait()
-        for i in range(calls):
-            stepper(i)
+        start = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        return len(self.steppers) * calls / (time.perf_counter() - start)
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in steppers]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    rate = clients * calls / (time.perf_counter() - start)
-    for stepper in steppers:
-        stepper.client.call("DELETE", f"/v1/envs/{stepper.instance_id}")
-        stepper.client.close()
-    return rate
+    def close(self) -> None:
+        for stepper in self.steppers:
+            stepper.client.call("DELETE", f"/v1/envs/{stepper.instance_id}")
+            stepper.client.close()
+
+
+def concurrent_rate(url: str, clients: int, calls: int, env_id: str = "CartPole-v1") -> float:
+    """One round of ``Concurrent`` on envs made for it."""
+    steppers = Concurrent(url, clients, env_id)
+    try:
+        return steppers.rate(calls)
+    finally:
+        steppers.close()

@@ -309,6 +309,7 @@ def main() -> None:
         help="a second of the smallest rows, so that the bench never rots",
     )
     p.add_argument("--out", default=str(RESULTS_DIR), help="the results folder")
+    p.add_argument("--append", action="store_true", help="join the runs already there")
     args = p.parse_args()
     raise_open_files(max(HELD) + 1024)
     run = new_run(rounds=1, started=machine())
@@ -327,6 +328,7 @@ def main() -> None:
         ratios=ratio_rows(rows, engines),
         notes=NOTES,
         directory=args.out,
+        append=args.append,
     )
     print("wrote", path)
 
