@@ -250,7 +250,11 @@ class RayBackend:
         self._spares_lock = threading.Lock()
         self.spare_count = 0 if self.options.get("num_cpus") or resources else SPARE_ACTORS
         self._refill()
-        log.info("environments run as Ray actors (%s)", where)
+        log.info(
+            "environments run as Ray actors (%s), %d started ahead of demand",
+            where,
+            self.spare_count,
+        )
 
     def _check_it_runs_work(self, where: str) -> None:
         """One tiny task at start: a cluster that connects but refuses work (an
